@@ -1,0 +1,1 @@
+"""Exporters: programme theory graphs, methods tables, PRISMA diagrams and PPI packs."""
