@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from realist.db.store import Store
+from realist.services.context import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,3 +42,66 @@ def _isolate_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         if key.startswith("REALIST_") and key not in {"REALIST_TEST_PG_URL", "REALIST_SHARED_DATA"}:
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("REALIST_CONFIG_DIR", str(tmp_path / "config"))
+
+
+# --------------------------------------------------------------------------------------------
+# Databases
+
+PG_ENV = "REALIST_TEST_PG_URL"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (skipped without REALIST_TEST_PG_URL)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(
+            f"{PG_ENV} is not set (CI sets it; e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"realist_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is configured but not reachable: that is a failure
+        admin.dispose()
+        raise RuntimeError(f"cannot create a test database at {base}: {exc}") from exc
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'review.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using this runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'review.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path) -> Store:
+    """A fresh SQLite database holding the bundled example review."""
+    from realist.cli.core import create_demo
+
+    return create_demo(tmp_path / "demo.db")
+
+
+@pytest.fixture
+def demo_ws(demo_store: Store) -> Workspace:
+    """The bundled example review, acting as its lead (LLJ)."""
+    from realist.services.context import resolve_actor, resolve_review_id
+
+    return Workspace(demo_store, resolve_review_id(demo_store), resolve_actor(demo_store, "LLJ"))

@@ -1,0 +1,1 @@
+"""Alembic migrations for the review database (run through `realist.db.migrate`)."""

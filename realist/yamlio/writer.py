@@ -1,0 +1,263 @@
+"""Write a review back to YAML in one canonical layout, so load -> dump reproduces the files.
+
+Key order follows docs/yaml-schema.md; multi-line text is written as literal blocks; short lists of
+plain values are written inline. The same database always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from realist.db.models import (
+    Cluster,
+    Cmoc,
+    CmocDocument,
+    CmocLink,
+    CmocRevision,
+    Criterion,
+    Document,
+    ExclusionReason,
+    RamesesItem,
+    Review,
+    Reviewer,
+    TagDef,
+)
+from realist.db.store import Store
+from realist.yamlio.loader import STUDY_ATTRS
+from realist.yamlio.schema import SCHEMA_VERSION
+
+
+class _FlowList(list[Any]):
+    """A list written inline: [a, b, c]."""
+
+
+class CanonicalDumper(yaml.SafeDumper):
+    """SafeDumper with block-literal multi-line strings and indented sequences."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key (PyYAML's default puts "- " at the key's column).
+        super().increase_indent(flow, False)
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _flow(dumper: yaml.SafeDumper, value: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(value), flow_style=True)
+
+
+CanonicalDumper.add_representer(str, _str)
+CanonicalDumper.add_representer(_FlowList, _flow)
+
+
+def to_yaml(data: dict[str, Any]) -> str:
+    """Render one document canonically."""
+    return yaml.dump(
+        data,
+        Dumper=CanonicalDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+
+
+def flow(values: list[Any]) -> list[Any]:
+    """Short lists of plain values read best inline; long ones stay one per line."""
+    if all(isinstance(v, str | int) for v in values) and sum(len(str(v)) + 2 for v in values) <= 70:
+        return _FlowList(values)
+    return list(values)
+
+
+def header(kind: str, source: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": kind}
+    if source:
+        out["source"] = {k: v for k, v in source.items() if v is not None}
+    return out
+
+
+def review_document(s: Session, review: Review) -> dict[str, Any]:
+    settings = review.settings or {}
+    meta: dict[str, Any] = {
+        "title": review.title,
+        "question": review.question,
+        "registration": review.registration,
+        "databases": flow(settings.get("databases") or []),
+        "reported_flow": settings.get("reported_flow"),
+        "highlight": None,
+    }
+    if settings.get("highlight") is not None:
+        hl = settings["highlight"]
+        meta["highlight"] = {
+            "include": flow(hl.get("include") or []),
+            "exclude": flow(hl.get("exclude") or []),
+        }
+    out = header("review", (review.sources or {}).get("review"))
+    out["review"] = meta
+    crit = s.scalars(
+        select(Criterion)
+        .where(Criterion.review_id == review.id)
+        .order_by(Criterion.kind, Criterion.position)
+    ).all()
+    out["criteria"] = {
+        "inclusion": [c.text for c in crit if c.kind == "inclusion"],
+        "exclusion": [c.text for c in crit if c.kind == "exclusion"],
+    }
+    out["exclusion_reasons"] = [
+        {"code": r.code, "label": r.label, "stages": flow(list(r.stages or []))}
+        for r in s.scalars(
+            select(ExclusionReason)
+            .where(ExclusionReason.review_id == review.id)
+            .order_by(ExclusionReason.position)
+        )
+    ]
+    out["tags"] = [
+        {
+            "code": t.code,
+            "label": t.label,
+            "group": t.group,
+            "key": t.key,
+            "description": t.description,
+        }
+        for t in s.scalars(
+            select(TagDef).where(TagDef.review_id == review.id).order_by(TagDef.position)
+        )
+    ]
+    out["reviewers"] = [
+        {"name": r.name, "full_name": r.full_name, "role": r.role}
+        for r in s.scalars(select(Reviewer).order_by(Reviewer.id))
+    ]
+    out["rameses"] = [
+        {"item": r.item, "reported": r.reported, "pages": r.pages, "note": r.note}
+        for r in s.scalars(
+            select(RamesesItem).where(RamesesItem.review_id == review.id).order_by(RamesesItem.item)
+        )
+    ]
+    return out
+
+
+def studies_document(s: Session, review: Review) -> dict[str, Any]:
+    out = header("studies", (review.sources or {}).get("studies"))
+    studies = []
+    for d in s.scalars(
+        select(Document)
+        .where(Document.review_id == review.id)
+        .order_by(Document.position, Document.id)
+    ):
+        item: dict[str, Any] = {"ref": d.ref}
+        for attr in STUDY_ATTRS:
+            value = getattr(d, attr)
+            item[attr] = flow(list(value)) if attr == "progress_plus" else value
+        studies.append(item)
+    out["studies"] = studies
+    return out
+
+
+def cmocs_document(s: Session, review: Review) -> dict[str, Any]:
+    out = header("cmocs", (review.sources or {}).get("cmocs"))
+    clusters = s.scalars(
+        select(Cluster).where(Cluster.review_id == review.id).order_by(Cluster.number)
+    ).all()
+    number = {c.id: c.number for c in clusters}
+    out["clusters"] = [
+        {"number": c.number, "name": c.name, "description": c.description} for c in clusters
+    ]
+    cmocs = s.scalars(
+        select(Cmoc).where(Cmoc.review_id == review.id).order_by(Cmoc.position, Cmoc.id)
+    ).all()
+    label = {c.id: c.label for c in cmocs}
+    refs: dict[int, list[str]] = {}
+    rows = s.execute(
+        select(CmocDocument.cmoc_id, Document.ref)
+        .join(Document, Document.id == CmocDocument.document_id)
+        .join(Cmoc, Cmoc.id == CmocDocument.cmoc_id)
+        .where(Cmoc.review_id == review.id)
+        .order_by(CmocDocument.cmoc_id, CmocDocument.position)
+    )
+    for cmoc_id, ref in rows:
+        refs.setdefault(cmoc_id, []).append(ref)
+    out["cmocs"] = [
+        {
+            "id": c.label,
+            "cluster": number.get(c.cluster_id) if c.cluster_id else None,
+            "context": c.context,
+            "mechanism": c.mechanism,
+            "outcome": c.outcome,
+            "statement": c.statement,
+            "direction": c.direction,
+            "status": c.status,
+            "plain_summary": c.plain_summary,
+            "documents": flow(refs.get(c.id, [])),
+            "notes": c.notes,
+        }
+        for c in cmocs
+    ]
+    links = s.scalars(
+        select(CmocLink)
+        .where(CmocLink.from_id.in_(label.keys()))
+        .order_by(CmocLink.position, CmocLink.id)
+    ).all()
+    out["links"] = [
+        {"from": label[k.from_id], "to": label[k.to_id], "kind": k.kind, "note": k.note}
+        for k in links
+    ]
+    names = {r.id: r.name for r in s.scalars(select(Reviewer))}
+    revisions = s.scalars(
+        select(CmocRevision)
+        .where(CmocRevision.cmoc_id.in_(label.keys()))
+        .order_by(CmocRevision.at, CmocRevision.id)
+    ).all()
+    if revisions:
+        out["revisions"] = [
+            {
+                "cmoc": label[r.cmoc_id],
+                "at": r.at.isoformat(),
+                "reviewer": names.get(r.reviewer_id) if r.reviewer_id else None,
+                "changes": r.changes,
+                "rationale": r.rationale,
+            }
+            for r in revisions
+        ]
+    return out
+
+
+Writer = Callable[[Session, Review], dict[str, Any] | None]
+WRITERS: dict[str, Writer] = {
+    "review": review_document,
+    "studies": studies_document,
+    "cmocs": cmocs_document,
+}
+
+
+def register_writer(kind: str, fn: Writer) -> None:
+    """Let a later capability dump its own kind; return None from `fn` to write no file."""
+    WRITERS[kind] = fn
+
+
+def dump_review(store: Store, review_id: int, directory: Path) -> list[Path]:
+    """Write every kind of the review to `directory` as <kind>.yaml; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    with store.read() as s:
+        review = s.get(Review, review_id)
+        if review is None:
+            raise ValueError(f"no review with id {review_id}")
+        documents = {kind: fn(s, review) for kind, fn in WRITERS.items()}
+    for kind, data in documents.items():
+        if data is None:
+            continue
+        path = directory / f"{kind}.yaml"
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(to_yaml(data), encoding="utf-8")
+        tmp.replace(path)  # never leave a half-written file behind
+        written.append(path)
+    return written
