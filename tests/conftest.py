@@ -105,3 +105,29 @@ def demo_ws(demo_store: Store) -> Workspace:
     from realist.services.context import resolve_actor, resolve_review_id
 
     return Workspace(demo_store, resolve_review_id(demo_store), resolve_actor(demo_store, "LLJ"))
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def migrated_sqlite(target: Path) -> Store:
+    """A migrated, empty SQLite database at `target`, copied from a template made once per run
+    (running the migrations takes ~0.3 s; copying the file takes a millisecond)."""
+    import shutil
+    import tempfile
+
+    from realist.db import migrate
+
+    if "path" not in _TEMPLATE:
+        path = Path(tempfile.mkdtemp(prefix="realist-template-")) / "template.db"
+        store = Store(f"sqlite:///{path}")
+        migrate.upgrade(store)
+        store.dispose()
+        import sqlite3
+
+        con = sqlite3.connect(path)  # fold the WAL into the main file so one file copies whole
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        _TEMPLATE["path"] = path
+    shutil.copyfile(_TEMPLATE["path"], target)
+    return Store(f"sqlite:///{target}")

@@ -217,6 +217,7 @@ def _check(doc: YamlDocument, spec: Field, value: Any, path: Path_) -> Any:
         if isinstance(value, (bool, dict | list)):
             raise doc.error(path, f"must be text, not {_describe(value)}")
         text = value if isinstance(value, str) else str(value)
+        _check_characters(doc, text, path)
         if not text.strip() and spec.required and not spec.nullable:
             raise doc.error(path, "is required and cannot be empty")
         return text
@@ -244,6 +245,7 @@ def _check(doc: YamlDocument, spec: Field, value: Any, path: Path_) -> Any:
             if item is None or isinstance(item, bool | dict | list):
                 raise doc.error((*path, i), f"must be text, not {_describe(item)}")
             s = str(item)
+            _check_characters(doc, s, (*path, i))
             if spec.choices and s not in spec.choices:
                 raise doc.error((*path, i), f"{s!r} is not one of {', '.join(spec.choices)}")
             out.append(s)
@@ -264,6 +266,13 @@ def _check(doc: YamlDocument, spec: Field, value: Any, path: Path_) -> Any:
             items.append(validate_mapping(doc, spec.fields, item, (*path, i)))
         return items
     raise AssertionError(f"unknown field type {t}")
+
+
+def _check_characters(doc: YamlDocument, text: str, path: Path_) -> None:
+    # A "\ud83e" escape yields half a character that no database can store: say so here.
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            raise doc.error(path, f"contains an invalid character (lone surrogate U+{ord(ch):04X})")
 
 
 def _describe(value: Any) -> str:

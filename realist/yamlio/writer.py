@@ -30,7 +30,7 @@ from realist.db.models import (
 )
 from realist.db.store import Store
 from realist.yamlio.loader import STUDY_ATTRS
-from realist.yamlio.schema import SCHEMA_VERSION
+from realist.yamlio.schema import REVIEW_FIELDS, SCHEMA_VERSION, SOURCE, Field
 
 
 class _FlowList(list[Any]):
@@ -45,7 +45,14 @@ class CanonicalDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+# YAML 1.1 treats these as line breaks; PyYAML writes them raw in plain style and they come back as
+# spaces, so such strings are forced into double quotes, where they are escaped.
+_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(b in value for b in _BREAKS):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
@@ -78,10 +85,28 @@ def flow(values: list[Any]) -> list[Any]:
     return list(values)
 
 
+def _ordered(value: dict[str, Any] | None, spec: Field) -> dict[str, Any] | None:
+    """A stored mapping with its keys back in schema order."""
+    if value is None:
+        return None
+    return {k: value.get(k) for k in spec.fields}
+
+
+def _sorted_keys(value: Any) -> Any:
+    """Free-form mappings (revision changes) in sorted key order, the same on every backend."""
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
+
+
 def header(kind: str, source: dict[str, Any] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": kind}
     if source:
-        out["source"] = {k: v for k, v in source.items() if v is not None}
+        # Schema order, not storage order: PostgreSQL's JSONB does not keep key order.
+        keys = list(SOURCE.fields) + sorted(k for k in source if k not in SOURCE.fields)
+        out["source"] = {k: source[k] for k in keys if source.get(k) is not None}
     return out
 
 
@@ -92,7 +117,9 @@ def review_document(s: Session, review: Review) -> dict[str, Any]:
         "question": review.question,
         "registration": review.registration,
         "databases": flow(settings.get("databases") or []),
-        "reported_flow": settings.get("reported_flow"),
+        "reported_flow": _ordered(
+            settings.get("reported_flow"), REVIEW_FIELDS["review"].fields["reported_flow"]
+        ),
         "highlight": None,
     }
     if settings.get("highlight") is not None:
@@ -222,7 +249,7 @@ def cmocs_document(s: Session, review: Review) -> dict[str, Any]:
                 "cmoc": label[r.cmoc_id],
                 "at": r.at.isoformat(),
                 "reviewer": names.get(r.reviewer_id) if r.reviewer_id else None,
-                "changes": r.changes,
+                "changes": _sorted_keys(r.changes),
                 "rationale": r.rationale,
             }
             for r in revisions
