@@ -37,7 +37,7 @@ def test_same_seed_same_sample_whatever_the_input_order() -> None:
     random.Random(1).shuffle(shuffled)
     again = draw_sample(shuffled, 0.1, seed=2024)
     assert first.ids == again.ids
-    assert list(first.ids) == sorted(first.ids)
+    assert first.ids == sorted(first.ids)
 
 
 def test_different_seeds_differ() -> None:
@@ -47,14 +47,14 @@ def test_different_seeds_differ() -> None:
 def test_sample_is_stable_across_runs() -> None:
     """The documented algorithm: random.Random(seed).sample over the sorted ids."""
     expected = sorted(random.Random(99).sample(sorted(IDS), 100))
-    assert list(draw_sample(list(reversed(IDS)), 0.1, seed=99).ids) == expected
+    assert draw_sample(list(reversed(IDS)), 0.1, seed=99).ids == expected
 
 
 def test_without_replacement_and_from_the_input() -> None:
     draw = draw_sample(IDS, 0.5, seed=3)
     assert len(set(draw.ids)) == len(draw.ids) == 500
     assert set(draw.ids) <= set(IDS)
-    assert draw_sample(IDS, 1.0, seed=3).ids == tuple(IDS)
+    assert draw_sample(IDS, 1.0, seed=3).ids == IDS
 
 
 @pytest.mark.parametrize(
@@ -278,7 +278,7 @@ def test_small_sample_warning() -> None:
 def test_to_dict_is_json_and_describes_the_draw() -> None:
     draw = draw_sample(IDS, 0.1, seed=42, strata=_decisions(50))
     data = json.loads(json.dumps(draw.to_dict()))
-    assert data["ids"] == list(draw.ids)
+    assert data["ids"] == draw.ids
     assert data["seed"] == 42 and data["fraction"] == 0.1
     assert data["method"] == "stratified"
     assert data["strata_sample"] == draw.strata_sample

@@ -288,7 +288,7 @@ def test_both_reviewers_one_category_kappa_undefined_but_reported() -> None:
     assert report.kappa_se is None and report.kappa_ci_low is None and report.kappa_ci_high is None
     assert report.band is None
     assert report.percent_agreement == 1.0
-    assert report.table == ((0, 0), (0, 40))
+    assert report.table == [[0, 0], [0, 40]]
     assert report.pabak == 1.0
     assert report.positive_agreement is None and report.negative_agreement == 1.0
     undefined = [w for w in report.warnings if "undefined" in w]
@@ -567,3 +567,11 @@ def test_2x2_closed_forms(a: int, b: int, c: int, d: int) -> None:
     pos, neg = positive_agreement(table), negative_agreement(table)
     assert pos == (pytest.approx(2 * a / (2 * a + b + c)) if 2 * a + b + c else None)
     assert neg == (pytest.approx(2 * d / (2 * d + b + c)) if 2 * d + b + c else None)
+
+
+def test_numpy_integer_tables_are_accepted() -> None:
+    table = np.array([[31, 12], [4, 58]])
+    report = agreement_report(table.tolist(), SCREEN2)
+    from_numpy = agreement_report(table, SCREEN2)  # type: ignore[arg-type]
+    assert from_numpy.kappa == pytest.approx(report.kappa)
+    assert from_numpy.table == [[31, 12], [4, 58]]

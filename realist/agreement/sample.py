@@ -63,7 +63,7 @@ class SampleDraw:
     first decision (or stratum) is ``include_label``, None when that is unknown.
     """
 
-    ids: tuple[int, ...]
+    ids: list[int]
     seed: int
     fraction: float
     method: str
@@ -174,7 +174,7 @@ def draw_sample(
             )
         chosen = sorted(rng.sample(ids, target))
         draw = SampleDraw(
-            ids=tuple(chosen),
+            ids=chosen,
             seed=seed,
             fraction=fraction,
             method=SIMPLE,
@@ -292,7 +292,7 @@ def _stratified(
                     "whole set of screened records; say so when reporting them."
                 )
     return SampleDraw(
-        ids=tuple(sorted(chosen)),
+        ids=sorted(chosen),
         seed=seed,
         fraction=fraction,
         method=method,

@@ -42,6 +42,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from numbers import Integral
 
 __all__ = [
     "CI_METHOD",
@@ -184,15 +185,15 @@ def _margins(table: Table) -> _Margins:
                 f"expected {q}"
             )
         for j, cell in enumerate(row):
-            if isinstance(cell, bool) or not isinstance(cell, int):
+            if isinstance(cell, bool) or not isinstance(cell, Integral):
                 raise ValueError(
                     f"table cell ({i + 1}, {j + 1}) must be a whole count, got {cell!r}"
                 )
             if cell < 0:
                 raise ValueError(f"table cell ({i + 1}, {j + 1}) is negative ({cell})")
-    rows = tuple(sum(row) for row in table)
-    cols = tuple(sum(table[i][j] for i in range(q)) for j in range(q))
-    diag = tuple(table[i][i] for i in range(q))
+    rows = tuple(int(sum(row)) for row in table)
+    cols = tuple(int(sum(table[i][j] for i in range(q))) for j in range(q))
+    diag = tuple(int(table[i][i]) for i in range(q))
     return _Margins(q=q, n=sum(rows), rows=rows, cols=cols, diag=diag)
 
 
@@ -382,8 +383,8 @@ class AgreementReport:
     """
 
     n: int
-    categories: tuple[str, ...]
-    table: tuple[tuple[int, ...], ...]
+    categories: list[str]
+    table: list[list[int]]
     percent_agreement: float | None
     expected_agreement: float | None
     kappa: float | None
@@ -438,13 +439,13 @@ def agreement_report(
     pos_name = _pick(positive, "include", categories, neg_name, index, "positive")
     if pos_name is not None and pos_name == neg_name:
         raise ValueError(f"the positive and negative categories are both {pos_name!r}")
-    frozen_table = tuple(tuple(row) for row in table)
+    table_copy = [[int(cell) for cell in row] for row in table]
 
     if m.n == 0:
         return AgreementReport(
             n=0,
-            categories=tuple(categories),
-            table=frozen_table,
+            categories=list(categories),
+            table=table_copy,
             percent_agreement=None,
             expected_agreement=None,
             kappa=None,
@@ -487,7 +488,7 @@ def agreement_report(
             "The standard error of kappa is undefined for this table (rounding gave a negative "
             "variance), so no confidence interval is reported."
         )
-    elif se == 0.0 and kappa is not None:
+    elif se is not None and se < 1e-9 and kappa is not None:
         warnings.append(
             f"The standard error of kappa is 0 (kappa = {kappa:.3f} on {m.n} records): the "
             "large-sample interval collapses to a point and does not show the real "
@@ -529,13 +530,13 @@ def agreement_report(
     specific = specific_agreement(table)
     prevalence_index = bias_index = None
     if m.q == 2:
-        (a, b), (c, d) = table[0], table[1]
+        (a, b), (c, d) = table_copy
         prevalence_index = (a - d) / m.n
         bias_index = (b - c) / m.n
     return AgreementReport(
         n=m.n,
-        categories=tuple(categories),
-        table=frozen_table,
+        categories=list(categories),
+        table=table_copy,
         percent_agreement=p_o,
         expected_agreement=p_e,
         kappa=kappa,
