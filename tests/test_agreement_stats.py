@@ -96,8 +96,10 @@ PUBLISHED: list[tuple[str, list[list[int]], list[str], dict[str, tuple[float, in
         },
     ),
     (
-        # SAS/STAT User's Guide, PROC FREQ "Agreement Study" (SkinCondition data, two
-        # dermatologists, 4 categories): Simple Kappa 0.3449, ASE 0.0724, CI 0.2030-0.4868.
+        # SAS/STAT User's Guide, PROC FREQ "Getting Started: Agreement Study" (SkinCondition
+        # data, two dermatologists, 4 categories): Simple Kappa 0.3449, ASE 0.0724, CI
+        # 0.2030-0.4868. The table was checked against the guide; the printed output figures
+        # are as the guide's output table gives them (not retrievable in full here).
         "SAS PROC FREQ Getting Started: skin condition, 4x4",
         [[10, 4, 1, 0], [5, 10, 12, 2], [2, 4, 12, 5], [0, 2, 6, 13]],
         ["terrible", "poor", "marginal", "clear"],
@@ -124,8 +126,10 @@ PUBLISHED: list[tuple[str, list[list[int]], list[str], dict[str, tuple[float, in
         },
     ),
     (
-        # Agresti, Categorical Data Analysis: Siskel and Ebert's ratings of 160 films (con,
-        # mixed, pro), kappa 0.389 with ASE 0.060 and 95% CI (0.27, 0.51).
+        # Agresti & Winner (1997, CHANCE 10(2)) and Agresti's Categorical Data Analysis:
+        # Siskel and Ebert's ratings of 160 films (con, mixed, pro), kappa 0.389 with ASE
+        # 0.060 and 95% CI (0.27, 0.51). The table is the one in public R course code; the SE
+        # and CI are the textbook's as quoted, not re-read from the book here.
         "Agresti, Siskel & Ebert movie ratings, 3x3",
         [[24, 8, 13], [8, 13, 11], [10, 9, 64]],
         ["con", "mixed", "pro"],
