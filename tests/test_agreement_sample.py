@@ -255,6 +255,13 @@ def test_few_includes_warning_suggests_stratifying() -> None:
     assert "--stratify decision" in msg[0] and "20 includes among the 1000 records" in msg[0]
 
 
+def test_include_count_ignores_ids_outside_the_population() -> None:
+    decisions = _decisions(20)
+    decisions.update({i: "include" for i in range(5000, 5100)})  # decided at another stage
+    draw = draw_sample(IDS, 0.1, seed=3, decisions=decisions)
+    assert any("20 includes among the 1000 records" in w for w in draw.warnings)
+
+
 def test_enough_includes_no_warning() -> None:
     draw = draw_sample(IDS, 0.1, seed=3, decisions=_decisions(400))
     assert draw.includes is not None and draw.includes >= MIN_SAMPLE_INCLUDES

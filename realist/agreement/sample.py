@@ -196,7 +196,7 @@ def draw_sample(
         )
 
     includes = _count_includes(draw.ids, decisions, strata, include_label)
-    _size_warnings(draw, includes, decisions, strata, warnings)
+    _size_warnings(draw, ids, includes, decisions, strata, warnings)
     return replace(draw, includes=includes, warnings=warnings)
 
 
@@ -344,6 +344,7 @@ def _count_includes(
 
 def _size_warnings(
     draw: SampleDraw,
+    ids: list[int],
     includes: int | None,
     decisions: Mapping[int, str] | None,
     strata: Mapping[int, str] | None,
@@ -358,7 +359,8 @@ def _size_warnings(
         return
     label = draw.include_label
     source = decisions if decisions is not None else strata
-    available = sum(1 for v in (source or {}).values() if v == label)
+    labels = source or {}
+    available = sum(1 for rid in ids if labels.get(rid) == label)
     plural = "s" if includes != 1 else ""
     if includes >= available:
         warnings.append(
