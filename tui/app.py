@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -11,12 +10,11 @@ from textual.screen import Screen
 
 from realist.services.context import Workspace
 from tui.registry import ordered
-from tui.screens import SCREEN_MODULES
+from tui.screens import import_all
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 
-for _module in SCREEN_MODULES:
-    importlib.import_module(_module)
+import_all()
 
 
 class RealistApp(App[None]):

@@ -7,17 +7,13 @@ message with a non-zero exit. Bare `realist` opens the TUI on the current review
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any
 
 import click
 
 from realist import __version__
 from realist.cli.common import CliState, RealistGroup
-
-# Command modules register themselves on `cli` when imported (see bottom of this file).
-COMMAND_MODULES = [
-    "realist.cli.core",
-]
 
 
 @click.group(
@@ -69,5 +65,8 @@ def main() -> Any:
     return cli()
 
 
-for _module in COMMAND_MODULES:
-    importlib.import_module(_module)
+# Every module of this package registers its commands on `cli` when imported; a new capability
+# adds a module here and nothing else.
+for _module in pkgutil.iter_modules(__path__, __name__ + "."):
+    if _module.name != "realist.cli.common":
+        importlib.import_module(_module.name)

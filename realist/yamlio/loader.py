@@ -384,3 +384,12 @@ def apply_cmocs(
 register_applier("review", apply_review)
 register_applier("studies", apply_studies)
 register_applier("cmocs", apply_cmocs)
+
+
+def _import_kinds() -> None:
+    from realist.yamlio.kinds import import_all
+
+    import_all()
+
+
+_import_kinds()

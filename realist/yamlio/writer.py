@@ -288,3 +288,12 @@ def dump_review(store: Store, review_id: int, directory: Path) -> list[Path]:
         tmp.replace(path)  # never leave a half-written file behind
         written.append(path)
     return written
+
+
+def _import_kinds() -> None:
+    from realist.yamlio.kinds import import_all
+
+    import_all()
+
+
+_import_kinds()

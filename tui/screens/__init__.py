@@ -1,6 +1,13 @@
-"""Screens of the app; each module registers itself with `tui.registry`."""
+"""Screens of the app. Each module registers itself with `tui.registry` when imported;
+`import_all()` imports every module of this package, so a new screen is one new file."""
 
-SCREEN_MODULES = [
-    "tui.screens.studies",
-    "tui.screens.cmocs",
-]
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+
+def import_all() -> None:
+    """Import every screen module (idempotent)."""
+    for mod in pkgutil.iter_modules(__path__, __name__ + "."):
+        importlib.import_module(mod.name)
