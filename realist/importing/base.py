@@ -29,11 +29,24 @@ class Context:
     total: int = 0
     """Size of the work in progress units (characters for text, rows for XLSX)."""
     progress: Callable[[int, int], None] | None = None
+    position: Callable[[], int] = lambda: 0
+    """How far the reader has got, in the units of `total` (set by the reader)."""
     _next_report: int = 0
 
-    def tick(self, done: int) -> None:
-        """Report progress, at most about 200 times per file."""
-        if self.progress is None or done < self._next_report:
+    def watch(self, stream: object) -> None:
+        """Take progress from a text stream: its byte position (or character position)."""
+        buffer = getattr(stream, "buffer", None)
+        tell = getattr(buffer, "tell", None) or getattr(stream, "tell", None)
+        if callable(tell):
+            self.position = tell
+
+    def tick(self, done: int | None = None) -> None:
+        """Report progress (from `position()` when done is None), about 200 times per file."""
+        if self.progress is None:
+            return
+        if done is None:
+            done = self.position()
+        if done < self._next_report:
             return
         total = max(self.total, done)
         self._next_report = done + max(1, total // 200)
@@ -47,7 +60,10 @@ class Context:
 
 @dataclass
 class TagRecord:
-    """A record of a tagged format (RIS, MEDLINE, WoS): tag -> values in file order."""
+    """A record of a tagged format (RIS, MEDLINE, WoS): tag -> values in file order.
+
+    Tokenizers store only non-empty, stripped values, so the accessors need no filtering.
+    """
 
     position: int
     line: int
@@ -55,43 +71,37 @@ class TagRecord:
     used: set[str] = field(default_factory=set)
 
     def values(self, *tags: str) -> list[str]:
-        """Every non-empty value of the given tags, in tag order; marks the tags as used."""
+        """Every value of the given tags, in tag order; marks the tags as used."""
         out: list[str] = []
         for tag in tags:
             vals = self.fields.get(tag)
             if vals:
-                got = [v for v in vals if v.strip()]
-                if got:
-                    self.used.add(tag)
-                    out.extend(got)
+                self.used.add(tag)
+                out += vals
         return out
 
     def first(self, *tags: str) -> str | None:
-        """The first non-empty value among the tags (in the order given); marks that tag used."""
+        """The first value among the tags (in the order given); marks that tag used."""
         for tag in tags:
             vals = self.fields.get(tag)
             if vals:
-                for v in vals:
-                    if v.strip():
-                        self.used.add(tag)
-                        return v
+                self.used.add(tag)
+                return vals[0]
         return None
 
     def peek(self, *tags: str) -> str | None:
         """Like first() but without marking the tag as used."""
         for tag in tags:
-            for v in self.fields.get(tag, ()):
-                if v.strip():
-                    return v
+            vals = self.fields.get(tag)
+            if vals:
+                return vals[0]
         return None
 
-    def extra(self, sep: str = "\n") -> dict[str, str]:
-        """The tags no field took, joined per tag, for provenance."""
-        out: dict[str, str] = {}
-        for tag, vals in self.fields.items():
-            if tag in self.used:
-                continue
-            got = [v.strip() for v in vals if v.strip()]
-            if got:
-                out[tag] = sep.join(got)
-        return out
+    def extra(self) -> dict[str, str]:
+        """The tags no field took (repeated values joined by newlines), for provenance."""
+        used = self.used
+        return {
+            tag: vals[0] if len(vals) == 1 else "\n".join(vals)
+            for tag, vals in self.fields.items()
+            if vals and tag not in used
+        }

@@ -53,7 +53,11 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
             continue
         if line[0] in " \t":
             if fields is not None and last_tag:
-                fields[last_tag][-1] += " " + line.strip()
+                vals = fields.get(last_tag)
+                if vals:
+                    vals[-1] += " " + line.strip()
+                else:
+                    fields[last_tag] = [line.strip()]
             continue
         m = _TAG_LINE.match(line) if line[4:5] == "-" or line[:1] == "\ufeff" else None
         if m is None:
@@ -71,7 +75,8 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
             fields = {}
             start = lineno
             bad = None
-        fields.setdefault(tag, []).append(value)
+        if value:
+            fields.setdefault(tag, []).append(value)
         last_tag = tag
     yield from close()
     ctx.tick(chars)

@@ -9,7 +9,6 @@ from datetime import date
 from urllib.parse import unquote
 
 _WS = re.compile(r"\s+")
-_HSPACE = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _DOI_PREFIX = re.compile(
     r"^(?:doi\s*:?\s*|https?://(?:dx\.|www\.)?doi\.org/|(?:dx\.)?doi\.org/)+", re.IGNORECASE
@@ -30,7 +29,10 @@ def clean_text(value: str | None) -> str | None:
     """Collapse all whitespace runs to one space; None when nothing is left."""
     if value is None:
         return None
-    text = _WS.sub(" ", value).strip()
+    if "  " not in value and "\n" not in value and "\t" not in value and "\r" not in value:
+        return value.strip() or None
+    # str.split() without arguments splits on every Unicode space and is much faster than a regex.
+    text = " ".join(value.split())
     return text or None
 
 
@@ -38,8 +40,12 @@ def clean_block(value: str | None) -> str | None:
     """Tidy a long text (abstract): keep line breaks, collapse spaces and extra blank lines."""
     if value is None:
         return None
-    lines = [_HSPACE.sub(" ", ln).strip() for ln in value.replace("\r\n", "\n").split("\n")]
-    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    if "\n" not in value and "\r" not in value:
+        return clean_text(value)
+    lines = [" ".join(ln.split()) for ln in value.replace("\r\n", "\n").split("\n")]
+    text = "\n".join(lines).strip()
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
     return text or None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +11,13 @@ from realist.importing import bibtex, medline, ris, tabular, wos
 from realist.importing.base import Context, Item
 from realist.importing.detect import detect_format
 from realist.importing.model import ImportFileError, ParsedRecord, ParseResult, RecordProblem
-from realist.importing.textio import binary_refusal, open_text, read_head
+from realist.importing.textio import (
+    TextSource,
+    binary_refusal,
+    decode_legacy,
+    open_text,
+    read_head,
+)
 
 NOTHING_TO_IDENTIFY = "no title, abstract, DOI or PMID: nothing identifies the record"
 
@@ -79,47 +86,31 @@ def _parse(
     refusal = binary_refusal(head)
     if refusal:
         raise ImportFileError(path, refusal)
-    ctx = Context(path, progress=progress)
-    items: Iterator[Item]
-    if head.startswith(b"PK\x03\x04"):
-        fmt = detect_format(path, "PK\x03\x04")
-        used_encoding = "xlsx"
-        items = tabular.parse_xlsx(path, ctx)
-    else:
-        source = open_text(path, size, head, encoding)
-        used_encoding = source.encoding
-        fmt = detect_format(path, source.head)
-        ctx.total = size
-        if fmt == "ris":
-            ctx.dialect = ris.guess_dialect(source.head)
-            items = ris.parse(source.lines(), ctx)
-        elif fmt == "medline":
-            ctx.dialect = "pubmed"
-            items = medline.parse(source.lines(), ctx)
-        elif fmt == "wos":
-            ctx.dialect = "wos"
-            items = wos.parse(source.lines(), ctx)
-        elif fmt == "bibtex":
-            text = source.read()
-            ctx.total = len(text)
-            items = bibtex.parse_text(text, ctx)
+    # Parsing allocates millions of small objects and no cycles: the cyclic collector would
+    # only rescan them over and over (it doubles the time on large files).
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if head.startswith(b"PK\x03\x04"):
+            fmt = detect_format(path, "PK\x03\x04")
+            used_encoding = "xlsx"
+            ctx = Context(path, progress=progress)
+            records, problems = _collect(tabular.parse_xlsx(path, ctx))
         else:
-            sniffed = tabular.sniff(source.head, path.suffix.lower())
-            if sniffed is None:  # pragma: no cover - detect_format already checked
-                raise ImportFileError(path, "no header row found")
-            items = tabular.parse_csv(source.lines(), ctx, sniffed[0], sniffed[1])
-
-    records: list[ParsedRecord] = []
-    problems: list[RecordProblem] = []
-    for item in items:
-        if isinstance(item, RecordProblem):
-            problems.append(item)
-            continue
-        reason = invalid_reason(item)
-        if reason:
-            problems.append(RecordProblem(item.position, item.line, reason))
-        else:
-            records.append(item)
+            source = open_text(path, size, head, encoding)
+            try:
+                fmt, ctx, records, problems = _run_text(source, progress)
+            except UnicodeDecodeError:
+                if encoding:
+                    raise ImportFileError(
+                        path, f"cannot be decoded with the given encoding {encoding!r}"
+                    ) from None
+                source = decode_legacy(path, size)
+                fmt, ctx, records, problems = _run_text(source, progress)
+            used_encoding = source.encoding
+    finally:
+        if gc_enabled:
+            gc.enable()
 
     if problems and not skip_invalid:
         first = problems[0]
@@ -156,6 +147,59 @@ def _parse(
         skipped=problems,
         warnings=warnings,
     )
+
+
+def _run_text(
+    source: TextSource, progress: Callable[[int, int], None] | None
+) -> tuple[str, Context, list[ParsedRecord], list[RecordProblem]]:
+    fmt = detect_format(source.path, source.head)
+    ctx = Context(source.path, progress=progress, total=source.size)
+    records, problems = _collect(_text_items(fmt, source, ctx))
+    return fmt, ctx, records, problems
+
+
+def _collect(items: Iterator[Item]) -> tuple[list[ParsedRecord], list[RecordProblem]]:
+    """Split parser output into valid records and problems (invalid records included)."""
+    records: list[ParsedRecord] = []
+    problems: list[RecordProblem] = []
+    for item in items:
+        if isinstance(item, RecordProblem):
+            problems.append(item)
+            continue
+        reason = invalid_reason(item)
+        if reason:
+            problems.append(RecordProblem(item.position, item.line, reason))
+        else:
+            records.append(item)
+    return records, problems
+
+
+def _text_items(fmt: str, source: TextSource, ctx: Context) -> Iterator[Item]:
+    """Records and problems of a text file; the file stays open while they are consumed."""
+    if fmt == "bibtex":
+        text = source.read()
+        ctx.total = len(text)
+        yield from bibtex.parse_text(text, ctx)
+        return
+    sniffed = ("", 0, 0)
+    if fmt in ("csv", "tsv"):
+        found = tabular.sniff(source.head, source.path.suffix.lower())
+        if found is None:  # pragma: no cover - detect_format already checked
+            raise ImportFileError(source.path, "no header row found")
+        sniffed = found
+    with source.open() as lines:
+        ctx.watch(lines)
+        if fmt == "ris":
+            ctx.dialect = ris.guess_dialect(source.head)
+            yield from ris.parse(lines, ctx)
+        elif fmt == "medline":
+            ctx.dialect = "pubmed"
+            yield from medline.parse(lines, ctx)
+        elif fmt == "wos":
+            ctx.dialect = "wos"
+            yield from wos.parse(lines, ctx)
+        else:
+            yield from tabular.parse_csv(lines, ctx, sniffed[0], sniffed[1])
 
 
 _FORMAT_NAMES = {

@@ -25,7 +25,6 @@ from realist.importing.normalize import (
     normalize_issn,
     normalize_pages,
     parse_year,
-    unique,
 )
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -45,6 +44,8 @@ _LIST_TAGS = words("AU A1 A2 A3 A4 KW DB SN UR L1 L2 L3 L4 LK")
 _TEXT_TAGS = words("AB N1 N2 RN")
 _BOOKISH = words("BOOK EBOOK EDBOOK")
 _NOTE_TAGS = ("N1", "RN")
+_ISSN_SHAPE = re.compile(r"\d{4}-\d{3}[\dX]")
+_EID = re.compile(r"[?&]eid=([\w.-]+)")
 _PMID_TAGS = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "N1", "M1", "AN", "U1", "U2", "U3")
 
 # Structural signatures of tools first (they may re-export any database's records), then the
@@ -116,7 +117,6 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
     trailer_first = ""
     trailer_count = 0
     first_trailer_line = 0
-    chars = 0
     tags = _TAGS
 
     def orphan_problem() -> RecordProblem:
@@ -144,10 +144,19 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
         trailer = None
 
     for lineno, line in enumerate(lines, 1):
-        chars += len(line)
         if line[2:5] == "  -" and line[:2] in tags:
             tag = line[:2]
             value = line[5:].strip()
+            if fields is not None and tag != "ER" and tag != "TY":
+                # The common case, kept short: a tag inside an open record.
+                if value:
+                    vals = fields.get(tag)
+                    if vals is None:
+                        fields[tag] = [value]
+                    else:
+                        vals.append(value)
+                last_tag = tag
+                continue
         else:
             if not line.strip():
                 continue
@@ -167,14 +176,15 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
                 yield _problem(position, start, f"no ER line before the next TY at line {lineno}")
             yield from flush()
             position += 1
-            fields = {"TY": [value]}
+            fields = {"TY": [value]} if value else {}
             start = lineno
             last_tag = "TY"
         elif tag == "ER":
             if fields is not None:
                 pending = TagRecord(position, start, fields)
                 fields = None
-                ctx.tick(chars)
+                if position % 256 == 0:
+                    ctx.tick()
             elif trailer is not None:
                 # Tags closed by their own ER: a record whose TY is missing.
                 held, pending = pending, None
@@ -183,7 +193,12 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
                 yield orphan_problem()
                 trailer = None
         elif fields is not None:
-            _add(fields, tag, value)
+            if value:
+                vals = fields.get(tag)
+                if vals is None:
+                    fields[tag] = [value]
+                else:
+                    vals.append(value)
             last_tag = tag
         else:
             if trailer is None:
@@ -200,113 +215,118 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
             f"{trailer_count} record(s) had tags after their ER line (first at line "
             f"{first_trailer_line}); they were kept with that record"
         )
-    ctx.tick(chars)
+    ctx.tick()
 
 
-def _split_semicolons(values: list[str]) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        out.extend(v.split(";") if ";" in v else [v])
-    return out
+def _names(values: list[str] | None) -> list[str]:
+    """Distinct whitespace-tidied values; 'a; b' in one value counts as two."""
+    if not values:
+        return []
+    if any(";" in v for v in values):
+        values = [t for t in (p.strip() for v in values for p in v.split(";")) if t]
+    return list(dict.fromkeys(values))
 
 
 def to_record(raw: TagRecord, dialect: str | None) -> ParsedRecord:
     """Map one RIS record's tags to a ParsedRecord (coalescing synonym tags)."""
     f = raw.fields
-    pub_type = clean_text(raw.first("TY"))
-    title = clean_text(raw.first("TI", "T1", "CT"))
+    used = raw.used
+    first = raw.first
+    pub_type = clean_text(first("TY"))
+    title = clean_text(first("TI", "T1", "CT"))
     if title is None and pub_type in _BOOKISH:
-        title = clean_text(raw.first("BT"))
+        title = clean_text(first("BT"))
     if title is None:
-        title = clean_text(raw.first("ST", "TT"))
+        title = clean_text(first("ST", "TT"))
 
-    abstracts = [clean_block(v) for v in raw.values("AB", "N2")]
-    texts = [a for a in abstracts if a]
-    abstract = max(texts, key=len) if texts else None
+    texts = [t for t in (clean_block(v) for v in raw.values("AB", "N2")) if t]
+    abstract = (texts[0] if len(texts) == 1 else max(texts, key=len)) if texts else None
 
-    authors = unique(_split_semicolons(raw.values("AU", "A1")))
+    authors = _names(raw.values("AU", "A1"))
 
     year = None
     for tag in ("PY", "Y1", "DA"):
-        value = raw.peek(tag)
-        if value:
-            year = parse_year(value)
+        vals = f.get(tag)
+        if vals:
+            year = parse_year(vals[0])
             if year is not None:
-                raw.used.add(tag)
+                used.add(tag)
                 break
 
-    journal = clean_text(raw.first("JF", "JO", "T2"))
-    abbrev = clean_text(raw.first("J2", "JA", "J1", "JI", "J9", "NL"))
-    if abbrev is None and "JO" in f and "JO" not in raw.used:
-        abbrev = clean_text(raw.first("JO"))
+    journal = clean_text(first("JF", "JO", "T2"))
+    abbrev = clean_text(first("J2", "JA", "J1", "JI", "J9", "NL"))
+    if abbrev is None and "JO" in f and "JO" not in used:
+        abbrev = clean_text(first("JO"))
     if journal is None:
         journal = abbrev
 
-    start = raw.first("SP")
-    end = raw.first("EP")
+    start = first("SP")
+    end = first("EP")
     pages = join_pages(start, end) if start else None
     if pages is None:
-        pages = normalize_pages(raw.first("PG", "C7"))
+        pages = normalize_pages(first("PG", "C7"))
     if pages is None and end:
-        raw.used.discard("EP")
+        used.discard("EP")
 
-    doi = normalize_doi(raw.first("DO", "DI"))
+    doi = normalize_doi(first("DO", "DI"))
     if doi is None:
-        for tag in ("M3", "UR", "L1", "L2", "L3", "L4", "LK", "N1"):
-            for value in f.get(tag, ()):
-                if "doi" in value.lower() or value.startswith("10."):
-                    doi = find_doi(value)
-                    if doi:
-                        break
-            if doi:
-                break
+        doi = _doi_elsewhere(f)
 
-    pmid = _pmid(raw, dialect)
     issn = None
     for value in f.get("SN", ()):
         candidate = normalize_issn(value)
-        if candidate and re.fullmatch(r"\d{4}-\d{3}[\dX]", candidate):
+        if candidate and _ISSN_SHAPE.fullmatch(candidate):
             issn = candidate
-            raw.used.add("SN")
+            used.add("SN")
             break
 
-    source_id = clean_text(raw.first("ID", "AN", "U1"))
+    source_id = clean_text(first("ID", "AN", "U1"))
     if source_id is None and dialect == "embase":
-        source_id = clean_text(raw.first("U2"))
+        source_id = clean_text(first("U2"))
     if source_id is None:
         for url in f.get("UR", ()):
-            m = re.search(r"[?&]eid=([\w.-]+)", url)
+            m = _EID.search(url)
             if m:
                 source_id = m.group(1)
                 break
 
-    keywords = unique(clean_text(k) or "" for k in _split_semicolons(raw.values("KW")))
-    labels = labels_from_notes(f.get("N1", []) + f.get("RN", []))
+    notes = f.get("N1")
+    labels = labels_from_notes(notes + f.get("RN", [])) if notes else {}
     record = ParsedRecord(
         position=raw.position,
         line=raw.line,
         source_id=source_id,
         title=title,
         abstract=abstract,
-        authors=[a for a in (clean_text(x) for x in authors) if a],
+        authors=authors,
         year=year,
         journal=journal,
         journal_abbrev=abbrev,
-        volume=clean_text(raw.first("VL", "VO")),
-        issue=clean_text(raw.first("IS", "CP")),
+        volume=clean_text(first("VL", "VO")),
+        issue=clean_text(first("IS", "CP")),
         pages=pages,
         doi=doi,
-        pmid=pmid,
+        pmid=_pmid(raw, dialect),
         issn=issn,
-        url=clean_text(raw.first("UR")),
-        language=clean_text(raw.first("LA")),
+        url=first("UR"),
+        language=clean_text(first("LA")),
         pub_type=pub_type,
-        keywords=keywords,
+        keywords=_names(raw.values("KW")),
         labels=labels,
     )
-    raw.used.add("TY")
     record.extra = raw.extra()
     return record
+
+
+def _doi_elsewhere(f: dict[str, list[str]]) -> str | None:
+    """A DOI hidden in a URL or note when the DO tag is missing."""
+    for tag in ("M3", "UR", "L1", "L2", "L3", "L4", "LK", "N1"):
+        for value in f.get(tag, ()):
+            if "doi" in value.lower() or value.startswith("10."):
+                doi = find_doi(value)
+                if doi:
+                    return doi
+    return None
 
 
 def _pmid(raw: TagRecord, dialect: str | None) -> str | None:
@@ -322,9 +342,10 @@ def _pmid(raw: TagRecord, dialect: str | None) -> str | None:
         return clean_pmid(an)
     for tag in _PMID_TAGS:
         for value in f.get(tag, ()):
-            found = find_pmid(value)
-            if found:
-                return found
+            if "PMID" in value or "PUBMED" in value or "PubMed" in value or "pmid" in value:
+                found = find_pmid(value)
+                if found:
+                    return found
     return None
 
 

@@ -6,7 +6,6 @@ import codecs
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -94,11 +93,6 @@ class TextSource:
         with self.open() as fh:
             return fh.read()
 
-    def lines(self) -> Iterator[str]:
-        """The file's lines, each ending in '\\n' except perhaps the last."""
-        with self.open() as fh:
-            yield from fh
-
 
 def read_head(path: Path) -> tuple[int, bytes]:
     """File size and first bytes; unreadable files raise ImportFileError."""
@@ -138,25 +132,13 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _utf8_error(path: Path) -> tuple[int, int] | None:
-    """(byte offset, line) of the first invalid UTF-8 byte, or None when the file is valid."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    newlines = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                pos = max(0, exc.start)
-                return offset + pos, newlines + chunk.count(b"\n", 0, pos) + 1
-            offset += len(chunk)
-            newlines += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return offset, newlines + 1
-    return None
+def _head_is_utf8(head: bytes) -> bool:
+    """True when the first bytes are UTF-8 (a character cut at the end of the sample is fine)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data" and exc.start >= len(head) - 3
+    return True
 
 
 def _plausibility(text: str) -> float:
@@ -251,16 +233,27 @@ def open_text(path: Path, size: int, head: bytes, encoding: str | None) -> TextS
     if b"\x00" in head:
         raise ImportFileError(path, "this is a binary file, not a text reference export")
 
-    bad = _utf8_error(path)
-    if bad is None:
+    if _head_is_utf8(head):
+        # Tentatively UTF-8: the parsers stream the file, and parse_file falls back to
+        # decode_legacy() if an invalid byte turns up later (no second pass over big files).
         codec = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         head_text = head.decode("utf-8", errors="ignore")
         if head_text.startswith("\ufeff"):
             head_text = head_text[1:]
         return TextSource(path, size, codec, head_text.replace("\r\n", "\n").replace("\r", "\n"))
+    return decode_legacy(path, size)
 
+
+def decode_legacy(path: Path, size: int) -> TextSource:
+    """Read a file that is not valid UTF-8: refuse damaged UTF-8, else detect the encoding."""
     data = path.read_bytes()
-    offset, line = bad
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    else:  # pragma: no cover - only called after a decoding error
+        return TextSource(path, size, "utf-8", data[:HEAD_BYTES].decode("utf-8", "ignore"))
+    line = _line_of(data, offset)
     # Mostly valid UTF-8 with a few stray bytes is a damaged UTF-8 file, not a legacy encoding:
     # guessing an 8-bit codec would garble every other accented letter.
     valid = _VALID_UTF8_MULTIBYTE.findall(data)

@@ -41,8 +41,10 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
         if line[:1] in (" ", "\t"):
             if fields is not None and last_tag and line.strip():
                 text = line.strip()
-                vals = fields[last_tag]
-                if last_tag in _LIST_TAGS:
+                vals = fields.get(last_tag)
+                if not vals:
+                    fields[last_tag] = [text]
+                elif last_tag in _LIST_TAGS:
                     vals.append(text)
                 else:
                     vals[-1] += " " + text
@@ -70,7 +72,7 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
                 yield _orphan_problem(orphan)
                 orphan = None
             position += 1
-            fields = {"PT": [value]}
+            fields = {"PT": [value]} if value else {}
             start = lineno
             last_tag = "PT"
             bad = None
@@ -87,7 +89,8 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
                 yield _orphan_problem(orphan)
                 orphan = None
         elif fields is not None:
-            fields.setdefault(tag, []).append(value)
+            if value:
+                fields.setdefault(tag, []).append(value)
             last_tag = tag
         elif orphan is None:
             position += 1
