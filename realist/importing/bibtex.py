@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -83,7 +84,8 @@ def _failed_reason(block: Any) -> str:
     kind = type(block).__name__
     reason = _FAILED_REASONS.get(kind, f"could not be parsed ({kind})")
     error = getattr(block, "error", None)
-    detail = str(error).strip().splitlines()[0] if error and str(error).strip() else ""
+    detail = str(getattr(error, "abort_reason", "") or error or "").strip()
+    detail = detail.splitlines()[0].rstrip(". ") if detail else ""
     if detail and detail not in reason:
         reason += f": {detail}"
     return reason
@@ -93,7 +95,14 @@ def parse_text(text: str, ctx: Context) -> Iterator[Item]:
     """Records and problems of a BibTeX text, in file order."""
     import bibtexparser
 
-    library = bibtexparser.parse_string(text)
+    # bibtexparser logs every failed block as a warning; we report them as problems instead.
+    splitter_log = logging.getLogger("bibtexparser")
+    level = splitter_log.level
+    splitter_log.setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(text)
+    finally:
+        splitter_log.setLevel(level)
     latex = _Latex()
     position = 0
     for block in library.blocks:
@@ -124,7 +133,8 @@ def _to_record(entry: Any, position: int, latex: _Latex) -> ParsedRecord:
     pmid = clean_pmid(get("pmid"))
     if pmid is None and (fields.get("eprinttype", "").lower() == "pubmed"):
         pmid = clean_pmid(get("eprint"))
-    notes = [latex(fields[k]) for k in ("note", "annote", "annotation") if k in fields]
+    # Labels are read from the raw note: LaTeX decoding would eat Rayyan's {"name"=>"..."} braces.
+    notes = [fields[k] for k in ("note", "annote", "annotation") if k in fields]
     pages = get("pages")
     record = ParsedRecord(
         position=position,

@@ -64,7 +64,7 @@ def detect_format(path: Path, head: str) -> str:
         raise _refuse(path, "this is a binary file, not a text reference export")
     suffix = path.suffix.lower()
     table = tabular.sniff(text, suffix)
-    if table is not None and table[1] <= 5 and table[2] >= 3:
+    if table is not None and table[1] <= 5 and table[2] >= 2:
         # A clear header near the top: a table, even if a cell quotes RIS or MEDLINE text.
         return "tsv" if table[0] == "\t" else "csv"
     found: list[str] = []

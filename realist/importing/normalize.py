@@ -20,7 +20,7 @@ _ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
 _PAGE_RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)\s*[-\u2010-\u2015\u2212]+\s*([A-Za-z]*)(\d+)\s*$")
 _DASHES = re.compile(r"\s*(?:--|[\u2010-\u2015\u2212])\s*")
 _TRAILING_ID = re.compile(r"\s*\(\d{5,}\)\s*$")
-_INITIALS_WITH_STOP = re.compile(r"\s[A-Z]{1,4}\.$")
+_PUBMED_AUTHOR_LIST = re.compile(r"^[^,.;]+ [A-Z]{1,4}(?:, [^,.;]+ [A-Z]{1,4})+\.$")
 _NULLISH = frozenset({"", "nan", "none", "null", "na", "n/a", "#n/a", "undefined"})
 _MAX_YEAR = date.today().year + 5
 
@@ -192,7 +192,7 @@ def split_authors(value: str | None) -> list[str]:
     if listed is not None:
         return unique(_tidy_author(a) for a in listed)
     text = _WS.sub(" ", value).strip()
-    if _INITIALS_WITH_STOP.search(text) and "." not in text[:-1]:
+    if _PUBMED_AUTHOR_LIST.match(text):
         text = text[:-1]  # PubMed's CSV ends the list with a full stop: "..., O'Connor RE."
     parts: list[str]
     if ";" in text:

@@ -165,10 +165,9 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
                 tag = m.group(1)
                 value = m.group(3).strip()
             else:
+                # Non-tag text between records ('2.', 'Link to the Ovid Full Text...') is noise.
                 if fields is not None and last_tag:
                     _continue(fields, last_tag, line)
-                elif trailer is not None and last_tag:
-                    _continue(trailer, last_tag, line)
                 continue
 
         if tag == "TY":

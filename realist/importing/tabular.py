@@ -195,9 +195,13 @@ class _RowMapper:
 
 
 def rows_to_items(
-    rows: Iterable[tuple[int, list[str]]], plan: ColumnPlan, ctx: Context
+    rows: Iterable[tuple[int, list[str]]], plan: ColumnPlan, ctx: Context, *, sheet: bool = False
 ) -> Iterator[Item]:
-    """Records and problems from (line, cells) rows that follow the header."""
+    """Records and problems from (line, cells) rows that follow the header.
+
+    In a text table a row wider than the header is an error (shifted columns); a narrower row is
+    read with its missing trailing cells empty, with a warning. Worksheets have no such problem.
+    """
     mapper = _RowMapper(plan)
     width = len(plan.header)
     position = 0
@@ -213,7 +217,7 @@ def rows_to_items(
             continue
         position += 1
         if len(cells) > width:
-            if any(cells[width:]):
+            if any(cells[width:]) and not sheet:
                 yield RecordProblem(
                     position,
                     line,
@@ -222,7 +226,7 @@ def rows_to_items(
                 )
                 continue
             cells = cells[:width]
-        elif len(cells) < width:
+        elif len(cells) < width and not sheet:
             short_rows += 1
             first_short = first_short or line
         yield mapper.record(cells, position, line)
@@ -304,9 +308,12 @@ def parse_xlsx(path: Path, ctx: Context) -> Iterator[Item]:
     """Records and problems of the first worksheet that has a recognisable header."""
     from openpyxl import load_workbook
 
+    # A file object, so that openpyxl does not judge the file by its suffix.
+    fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below, after the workbook
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors on damaged workbooks
+        fh.close()
         raise ImportFileError(path, f"not a readable XLSX workbook ({exc})") from exc
     try:
         for ws in wb.worksheets:
@@ -336,15 +343,14 @@ def parse_xlsx(path: Path, ctx: Context) -> Iterator[Item]:
             def rows(ws: Any = ws, start: int = header_at + 2) -> Iterator[tuple[int, list[str]]]:
                 for number, row in enumerate(ws.iter_rows(min_row=start, values_only=True), start):
                     cells = [_xlsx_value(v) for v in row]
-                    while cells and not cells[-1]:
-                        cells.pop()
                     ctx.tick(number)
                     yield number, cells
 
-            yield from rows_to_items(rows(), plan, ctx)
+            yield from rows_to_items(rows(), plan, ctx, sheet=True)
             return
         raise ImportFileError(
             path, "no worksheet has a header row with known column names (title, abstract...)"
         )
     finally:
         wb.close()
+        fh.close()
