@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterable
 from datetime import date
 from urllib.parse import unquote
@@ -13,7 +14,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _DOI_PREFIX = re.compile(
     r"^(?:doi\s*:?\s*|https?://(?:dx\.|www\.)?doi\.org/|(?:dx\.)?doi\.org/)+", re.IGNORECASE
 )
-_DOI_IN_TEXT = re.compile(r"\b10\.\d{3,9}/[^\s\"<>]+")
+_DOI_IN_TEXT = re.compile(r"\b10\.\d{3,9}/[^\s\"<>&?#]+")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _PMID_IN_TEXT = re.compile(r"\b(?:PMID|PUBMED(?:\s+ID)?)\s*[:=]?\s*(\d{1,9})\b", re.IGNORECASE)
 _ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
@@ -165,8 +166,10 @@ def _literal_list(value: str) -> list[str] | None:
     if not (text.startswith("[") and text.endswith("]")):
         return None
     try:
-        parsed = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd escapes inside the cell are not our problem
+            parsed = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
     if isinstance(parsed, list) and all(isinstance(x, str | int | float) for x in parsed):
         return [str(x) for x in parsed]
