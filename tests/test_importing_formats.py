@@ -373,3 +373,59 @@ def test_detect_format_refusals(head: str, reason: str) -> None:
     with pytest.raises(ImportFileError) as info:
         detect_format(Path("x.txt"), head)
     assert reason in info.value.reason
+
+
+def test_unclosed_quote_in_csv_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_text('Title,Year\nFine,2020\n"Never closed,2021\nNext,2022\n')
+    with pytest.raises(ImportFileError) as info:
+        parse_file(path)
+    assert "broken quoting" in info.value.reason
+    assert info.value.line == 3
+
+
+def test_unquoted_tsv_keeps_quote_characters(tmp_path: Path) -> None:
+    path = tmp_path / "wos.txt"
+    path.write_text(
+        'PT\tTI\tSO\tPY\tUT\nJ\t"Quoted" words open this title\tNATURE\t2020\tWOS:1\n'
+        "J\tSecond\tNATURE\t2021\tWOS:2\n"
+    )
+    records = parse_file(path).records
+    assert [r.title for r in records] == ['"Quoted" words open this title', "Second"]
+
+
+def test_missing_file_directory_empty_and_binary(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError) as info:
+        parse_file(tmp_path / "nope.ris")
+    assert "cannot read the file" in info.value.reason
+    with pytest.raises(ImportFileError) as info:
+        parse_file(tmp_path)
+    assert "is a directory" in info.value.reason
+    empty = tmp_path / "empty.ris"
+    empty.write_bytes(b"")
+    with pytest.raises(ImportFileError) as info:
+        parse_file(empty)
+    assert info.value.reason == "the file is empty"
+    pdf = tmp_path / "paper.ris"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(ImportFileError) as info:
+        parse_file(pdf)
+    assert "PDF" in info.value.reason
+
+
+def test_first_row_with_one_title_column_is_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text("Title,My rating,My comment\nA paper,5,good\n")
+    record = parse_file(path).records[0]
+    assert record.title == "A paper"
+    assert record.extra == {"My rating": "5", "My comment": "good"}
+
+
+def test_localised_column_names(tmp_path: Path) -> None:
+    path = tmp_path / "citavi.csv"
+    path.write_text(
+        'Autoren;Titel;Jahr;Zeitschrift\n"Müller, J.; Roe, K.";Ein Titel;2019;Gesundheit\n'
+    )
+    record = parse_file(path).records[0]
+    assert record.authors == ["Müller, J.", "Roe, K."]
+    assert (record.title, record.year, record.journal) == ("Ein Titel", 2019, "Gesundheit")

@@ -10,236 +10,100 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+
+def _names(text: str) -> tuple[str, ...]:
+    """'a | b | c' -> ('a', 'b', 'c'): keeps the long alias table readable."""
+    return tuple(n.strip() for n in text.split("|"))
+
+
 ALIASES: dict[str, tuple[str, ...]] = {
-    "title": (
-        "title",
-        "primary title",
-        "article title",
-        "document title",
-        "title primary",
-        "titles",
-        "paper title",
-        "ti",
-        "t1",
-        "original title",
-        "display name",
+    "title": _names(
+        "title | primary title | article title | document title | title primary | titles | "
+        "paper title | ti | t1 | original title | display name | "
+        "titel | titre | título | titolo"
     ),
-    "abstract": (
-        "abstract",
-        "abstract note",
-        "abstracts",
-        "abstract text",
-        "ab",
-        "n2",
-        "original abstract",
-        "summary",
+    "abstract": _names(
+        "abstract | abstract note | abstracts | abstract text | ab | n2 | original abstract | "
+        "summary | zusammenfassung | résumé | resumen | samenvatting | riassunto"
     ),
-    "authors": (
-        "authors",
-        "author",
-        "author names",
-        "author(s)",
-        "author/s",
-        "authors, primary",
-        "authors primary",
-        "first authors",
-        "author full names",
-        "au",
-        "a1",
-        "authorships.author.display name",
-        "authorships.raw author name",
-        "creators",
+    "authors": _names(
+        "authors | author | author names | author(s) | author/s | authors, primary | "
+        "authors primary | first authors | author full names | au | a1 | "
+        "authorships.author.display name | authorships.raw author name | creators | "
+        "autor | autoren | auteur | auteurs | auteur(s) | autores | autori"
     ),
-    "year": (
-        "year",
-        "publication year",
-        "published year",
-        "pub year",
-        "year published",
-        "py",
-        "publication date",
-        "date of publication",
-        "date published",
-        "pub date",
-        "date",
-        "published",
-        "dp",
-        "y1",
-        "da",
+    "year": _names(
+        "year | publication year | published year | pub year | year published | py | "
+        "publication date | date of publication | date published | pub date | date | "
+        "published | dp | y1 | da | jahr | année | año | jaar | anno"
     ),
-    "journal": (
-        "journal",
-        "journal title",
-        "source title",
-        "publication title",
-        "periodical full",
-        "journal/book",
-        "secondary title",
-        "journal name",
-        "alternate title3",
-        "publication",
-        "periodical",
-        "jf",
-        "jo",
-        "t2",
-        "jt",
-        "so",
-        "primary location.source.display name",
-        "host venue.display name",
-        "source",
+    "journal": _names(
+        "journal | journal title | source title | publication title | periodical full | "
+        "journal/book | secondary title | journal name | alternate title3 | publication | "
+        "periodical | jf | jo | t2 | jt | so | primary location.source.display name | "
+        "host venue.display name | zeitschrift | revue | revista | tijdschrift | rivista | "
+        "source"
     ),
-    "journal_abbrev": (
-        "journal abbreviation",
-        "abbreviated source title",
-        "periodical abbrev",
-        "journal abbrev",
-        "iso abbreviation",
-        "alternate title2",
-        "alternate title1",
-        "j2",
-        "ja",
-        "ji",
-        "j9",
-        "ta",
+    "journal_abbrev": _names(
+        "journal abbreviation | abbreviated source title | periodical abbrev | "
+        "journal abbrev | iso abbreviation | alternate title2 | alternate title1 | j2 | ja | "
+        "ji | j9 | ta"
     ),
-    "volume": ("volume", "vol", "vl", "biblio.volume"),
-    "issue": ("issue", "issue number", "number", "is", "ip", "biblio.issue"),
-    "pages": ("pages", "page", "page range", "pagination", "pg"),
-    "start_page": (
-        "start page",
-        "first page",
-        "page start",
-        "beginning page",
-        "sp",
-        "bp",
-        "biblio.first page",
+    "volume": _names("volume | vol | vl | biblio.volume | band | jahrgang"),
+    "issue": _names("issue | issue number | number | is | ip | biblio.issue | heft"),
+    "pages": _names("pages | page | page range | pagination | pg | seiten"),
+    "start_page": _names(
+        "start page | first page | page start | beginning page | sp | bp | biblio.first page"
     ),
-    "end_page": (
-        "end page",
-        "last page",
-        "page end",
-        "ending page",
-        "ep",
-        "other pages",
-        "biblio.last page",
+    "end_page": _names(
+        "end page | last page | page end | ending page | ep | other pages | biblio.last page"
     ),
-    "article_number": ("art. no.", "article number", "ar", "article no"),
-    "doi": ("doi", "di", "do", "article doi", "ids.doi", "doi link"),
-    "pmid": ("pmid", "pubmed id", "pubmedid", "pubmed", "medline pmid", "pm", "ids.pmid"),
-    "issn": (
-        "issn",
-        "issns",
-        "issn/isbn",
-        "eissn",
-        "sn",
-        "primary location.source.issn l",
-        "primary location.source.issn",
+    "article_number": _names("art. no. | article number | ar | article no"),
+    "doi": _names("doi | di | do | article doi | ids.doi | doi link"),
+    "pmid": _names("pmid | pubmed id | pubmedid | pubmed | medline pmid | pm | ids.pmid"),
+    "issn": _names(
+        "issn | issns | issn/isbn | eissn | sn | primary location.source.issn l | "
+        "primary location.source.issn"
     ),
-    "url": (
-        "url",
-        "link",
-        "links",
-        "full text link",
-        "external url",
-        "source urls",
-        "ur",
-        "primary location.landing page url",
+    "url": _names(
+        "url | link | links | full text link | external url | source urls | ur | "
+        "primary location.landing page url"
     ),
-    "language": (
-        "language",
-        "language of original document",
-        "article language",
-        "lang",
-        "la",
+    "language": _names(
+        "language | language of original document | article language | lang | la | sprache"
     ),
-    "pub_type": (
-        "type",
-        "publication type",
-        "document type",
-        "reference type",
-        "item type",
-        "type of reference",
-        "type of work",
-        "doctype",
-        "dt",
-        "pt",
+    "pub_type": _names(
+        "type | publication type | document type | reference type | item type | "
+        "type of reference | type of work | doctype | dt | pt"
     ),
-    "source_id": (
-        "record id",
-        "id",
-        "key",
-        "reference id",
-        "covidence #",
-        "lens id",
-        "central id",
-        "(internal) id",
-        "ut",
-        "unique-id",
-        "eid",
-        "pui",
-        "accession number",
-        "an",
+    "source_id": _names(
+        "record id | id | key | reference id | covidence # | lens id | central id | "
+        "(internal) id | ut | unique-id | eid | pui | accession number | an"
     ),
 }
 # Every keyword-like column present contributes (Scopus has author and index keywords).
-KEYWORD_COLUMNS = (
-    "keywords",
-    "author keywords",
-    "index keywords",
-    "kw",
-    "de",
-    "manual tags",
-    "automatic tags",
-    "mesh terms",
-    "subjects",
-    "keywords.display name",
-    "keywords plus",
+KEYWORD_COLUMNS = _names(
+    "keywords | author keywords | index keywords | kw | de | manual tags | automatic tags | "
+    "mesh terms | subjects | keywords.display name | keywords plus | schlagwörter | mots-clés"
 )
 # Screening decisions of ASReview, Rayyan, Covidence, EPPI, abstrackr and friends.
-LABEL_COLUMNS = (
-    "included",
-    "label included",
-    "final included",
-    "label abstract included",
-    "label title abstract included",
-    "label",
-    "labels",
-    "asreview label",
-    "decision",
-    "screening decision",
-    "consensus",
-    "inclusion",
-    "inclusion decision",
-    "included/excluded",
-    "exclusion reason",
-    "exclusion reasons",
-    "tags",
+LABEL_COLUMNS = _names(
+    "included | label included | final included | label abstract included | "
+    "label title abstract included | label | labels | asreview label | decision | "
+    "screening decision | consensus | inclusion | inclusion decision | included/excluded | "
+    "exclusion reason | exclusion reasons | tags"
 )
-NOTE_COLUMNS = ("notes", "note", "research notes", "user notes")
+NOTE_COLUMNS = _names("notes | note | research notes | user notes")
 
 # Web of Science tab-delimited exports use the two-letter tags as column names; 'ID' there is
 # Keywords Plus, not an identifier.
 WOS_ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("ti",),
-    "abstract": ("ab",),
-    "authors": ("af", "au"),
-    "year": ("py", "ea"),
-    "journal": ("so",),
-    "journal_abbrev": ("ji", "j9"),
-    "volume": ("vl",),
-    "issue": ("is",),
-    "pages": (),
-    "start_page": ("bp",),
-    "end_page": ("ep",),
-    "article_number": ("ar",),
-    "doi": ("di",),
-    "pmid": ("pm",),
-    "issn": ("sn", "ei"),
-    "url": (),
-    "language": ("la",),
-    "pub_type": ("dt", "pt"),
-    "source_id": ("ut",),
-}
+    "title": ("ti",), "abstract": ("ab",), "authors": ("af", "au"), "year": ("py", "ea"),
+    "journal": ("so",), "journal_abbrev": ("ji", "j9"), "volume": ("vl",), "issue": ("is",),
+    "pages": (), "start_page": ("bp",), "end_page": ("ep",), "article_number": ("ar",),
+    "doi": ("di",), "pmid": ("pm",), "issn": ("sn", "ei"), "url": (), "language": ("la",),
+    "pub_type": ("dt", "pt"), "source_id": ("ut",),
+}  # fmt: skip
 WOS_KEYWORDS = ("de", "id")
 
 _CORE = frozenset(("title", "abstract", "doi", "pmid", "authors", "journal", "year"))
@@ -250,6 +114,7 @@ ALL_ALIASES: frozenset[str] = (
     | frozenset(NOTE_COLUMNS)
 )
 _CORE_ALIASES = frozenset(a for k in _CORE for a in ALIASES[k])
+_KEY_ALIASES = frozenset(a for k in ("title", "abstract", "doi", "pmid") for a in ALIASES[k])
 _SPACES = re.compile(r"[\s_]+")
 
 
@@ -266,6 +131,24 @@ def header_score(cells: list[str]) -> int:
     if not any(n in _CORE_ALIASES for n in names):
         return 0
     return sum(1 for n in names if n in ALL_ALIASES)
+
+
+def header_rank(cells: list[str], index: int) -> int:
+    """header_score() when the row can be the header, else 0.
+
+    Two known column names make a header anywhere in the search window; one is enough on the
+    first row if it names a title, abstract, DOI or PMID column, or if the row has at most two
+    cells ('title,year').
+    """
+    score = header_score(cells)
+    if score >= 2:
+        return score
+    if score == 1:
+        filled = sum(1 for c in cells if str(c).strip())
+        names = {norm_header(c) for c in cells}
+        if filled <= 2 or (index == 0 and names & _KEY_ALIASES):
+            return 1
+    return 0
 
 
 def is_wos_header(names: list[str]) -> bool:

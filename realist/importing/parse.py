@@ -199,7 +199,7 @@ def _text_items(fmt: str, source: TextSource, ctx: Context) -> Iterator[Item]:
             ctx.dialect = "wos"
             yield from wos.parse(lines, ctx)
         else:
-            yield from tabular.parse_csv(lines, ctx, sniffed[0], sniffed[1])
+            yield from tabular.parse_csv(lines, ctx, sniffed[0], sniffed[1], source.head)
 
 
 _FORMAT_NAMES = {

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from realist.importing.base import Context, Item
-from realist.importing.columns import ColumnPlan, header_score
+from realist.importing.columns import ColumnPlan, header_rank
 from realist.importing.labels import labels_from_notes
 from realist.importing.model import ImportFileError, ParsedRecord, RecordProblem
 from realist.importing.normalize import (
@@ -39,6 +39,7 @@ from realist.importing.normalize import (
 
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 50
+_QUOTED_TAB_FIELD = re.compile(r'(?:^|\t)"[^"\t\n]*"(?:\t|$)', re.M)
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 # Embase's 'Source' column: 'Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: ...'
 # PubMed's 'Citation' column: 'Eur J Med Genet. 2020 Feb;63(2):103640. doi: ...'
@@ -85,9 +86,9 @@ def sniff(head: str, suffix: str = "") -> tuple[str, int, int] | None:
         for index, row in enumerate(rows):
             if sum(1 for c in row if c.strip()) < 1:
                 continue
-            score = header_score(row)
+            score = header_rank(row, index)
             cells = len(row)
-            if score >= 2 or (score == 1 and sum(1 for c in row if c.strip()) <= 2):
+            if score:
                 prefer = 1 if (delim == "\t") == (suffix in (".tsv", ".tab")) else 0
                 key = (score, prefer, cells, delim, index)
                 if best is None or key[:3] > best[:3]:
@@ -238,9 +239,12 @@ def rows_to_items(
 
 
 def parse_csv(
-    lines: Iterable[str], ctx: Context, delimiter: str, header_index: int
+    lines: Iterable[str], ctx: Context, delimiter: str, header_index: int, head: str = ""
 ) -> Iterator[Item]:
-    """Records and problems of a CSV/TSV text whose header is row `header_index` (0-based)."""
+    """Records and problems of a CSV/TSV text whose header is row `header_index` (0-based).
+
+    `head` (the start of the text) tells whether a tab-separated file uses quoting at all.
+    """
     consumed = 0
 
     def counting() -> Iterator[str]:
@@ -249,7 +253,16 @@ def parse_csv(
             consumed += len(line)
             yield line
 
-    reader = csv.reader(counting(), delimiter=delimiter)
+    # Proper CSV writers quote consistently, so a quoting error means a broken file (strict).
+    # Tab-separated exports (Web of Science, RefWorks) often do not quote at all: then a '"' in a
+    # title is just a character and must not start a quoted field that swallows the next rows.
+    unquoted = delimiter == "\t" and not _QUOTED_TAB_FIELD.search(head)
+    reader = csv.reader(
+        counting(),
+        delimiter=delimiter,
+        strict=True,
+        quoting=csv.QUOTE_NONE if unquoted else csv.QUOTE_MINIMAL,
+    )
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         prev_line = 0
@@ -260,7 +273,10 @@ def parse_csv(
                 return
             except csv.Error as exc:
                 raise ImportFileError(
-                    ctx.path, f"CSV syntax error: {exc}", line=reader.line_num
+                    ctx.path,
+                    f"broken quoting in the table ({exc}): a quote is not closed or a quote "
+                    "inside a cell is not doubled",
+                    line=prev_line + 1,
                 ) from exc
             start = prev_line + 1
             prev_line = reader.line_num
@@ -320,15 +336,7 @@ def parse_xlsx(path: Path, ctx: Context) -> Iterator[Item]:
             head: list[list[str]] = []
             for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
                 head.append([_xlsx_value(v) for v in row])
-            header_at = next(
-                (
-                    i
-                    for i, row in enumerate(head)
-                    if header_score(row) >= 2
-                    or (header_score(row) == 1 and sum(1 for c in row if c.strip()) <= 2)
-                ),
-                None,
-            )
+            header_at = next((i for i, row in enumerate(head) if header_rank(row, i)), None)
             if header_at is None:
                 continue
             header = head[header_at]
