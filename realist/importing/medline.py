@@ -33,42 +33,43 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
     start = 0
     last_tag = ""
     bad: str | None = None
-    chars = 0
-
-    def close() -> Iterator[TagRecord | RecordProblem]:
-        if fields is None:
-            return
-        if bad is not None:
-            yield RecordProblem(record=position, line=start, reason=bad)
-        else:
-            yield TagRecord(position, start, fields)
 
     for lineno, line in enumerate(lines, 1):
-        chars += len(line)
-        if not line.strip():
-            if fields is not None:
-                yield from close()
-                fields = None
-                ctx.tick(chars)
-            continue
-        if line[0] in " \t":
-            if fields is not None and last_tag:
+        first = line[:1]
+        if first == " " or first == "\t":
+            if fields is not None and last_tag and (text := line.strip()):
                 vals = fields.get(last_tag)
                 if vals:
-                    vals[-1] += " " + line.strip()
+                    vals[-1] += " " + text
                 else:
-                    fields[last_tag] = [line.strip()]
+                    fields[last_tag] = [text]
+            elif fields is not None and not line.strip():
+                # A blank line (made of spaces) ends the record like an empty one.
+                yield _close(position, start, fields, bad)
+                fields = None
             continue
-        m = _TAG_LINE.match(line) if line[4:5] == "-" or line[:1] == "\ufeff" else None
-        if m is None:
-            if fields is None:
-                ctx.warn(f"line {lineno}: text outside any MEDLINE record was ignored")
-            elif bad is None:
-                bad = f"line {lineno} is neither a MEDLINE tag line ('XXXX- ') nor a continuation"
+        if line[4:5] == "-" and (tag := line[:4].rstrip()) and tag.isalnum() and tag.isupper():
+            value = line[5:].strip()
+        elif not line.strip():
+            if fields is not None:
+                yield _close(position, start, fields, bad)
+                fields = None
+                if position % 256 == 0:
+                    ctx.tick()
             continue
-        tag, value = m.group(1), m.group(2).strip()
+        else:
+            m = _TAG_LINE.match(line)
+            if m is None:
+                if fields is None:
+                    ctx.warn(f"line {lineno}: text outside any MEDLINE record was ignored")
+                elif bad is None:
+                    bad = (
+                        f"line {lineno} is neither a MEDLINE tag line ('XXXX- ') nor a continuation"
+                    )
+                continue
+            tag, value = m.group(1), m.group(2).strip()
         if fields is not None and tag == "PMID" and "PMID" in fields:
-            yield from close()
+            yield _close(position, start, fields, bad)
             fields = None
         if fields is None:
             position += 1
@@ -76,10 +77,23 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
             start = lineno
             bad = None
         if value:
-            fields.setdefault(tag, []).append(value)
+            vals = fields.get(tag)
+            if vals is None:
+                fields[tag] = [value]
+            else:
+                vals.append(value)
         last_tag = tag
-    yield from close()
-    ctx.tick(chars)
+    if fields is not None:
+        yield _close(position, start, fields, bad)
+    ctx.tick()
+
+
+def _close(
+    position: int, start: int, fields: dict[str, list[str]], bad: str | None
+) -> TagRecord | RecordProblem:
+    if bad is not None:
+        return RecordProblem(record=position, line=start, reason=bad)
+    return TagRecord(position, start, fields)
 
 
 def _ids(raw: TagRecord, kind: str) -> list[str]:

@@ -20,6 +20,7 @@ _PMID_IN_TEXT = re.compile(r"\b(?:PMID|PUBMED(?:\s+ID)?)\s*[:=]?\s*(\d{1,9})\b",
 _ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
 _PAGE_RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)\s*[-\u2010-\u2015\u2212]+\s*([A-Za-z]*)(\d+)\s*$")
 _DASHES = re.compile(r"\s*(?:--|[\u2010-\u2015\u2212])\s*")
+_NULL_NAME_PART = re.compile(r",\s*(?:null|none|nan)$", re.IGNORECASE)
 _TRAILING_ID = re.compile(r"\s*\(\d{5,}\)\s*$")
 _PUBMED_AUTHOR_LIST = re.compile(r"^[^,.;]+ [A-Z]{1,4}(?:, [^,.;]+ [A-Z]{1,4})+\.$")
 _NULLISH = frozenset({"", "nan", "none", "null", "na", "n/a", "#n/a", "undefined"})
@@ -57,13 +58,9 @@ def is_nullish(value: str) -> bool:
 
 def unique(values: Iterable[str]) -> list[str]:
     """The non-empty values in order, first occurrence kept."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for v in values:
-        v = v.strip()
-        if v and v not in seen:
-            seen.add(v)
-            out.append(v)
+    out = list(dict.fromkeys(v.strip() for v in values))
+    if out and not all(out):
+        out = [v for v in out if v]
     return out
 
 
@@ -178,8 +175,10 @@ def _literal_list(value: str) -> list[str] | None:
 
 def _tidy_author(name: str) -> str:
     name = clean_text(name) or ""
-    name = _TRAILING_ID.sub("", name)  # Scopus "Author full names": "Smith, John (57190394669)"
-    name = re.sub(r",\s*(?:null|none|nan)$", "", name, flags=re.IGNORECASE)
+    if name.endswith(")"):
+        name = _TRAILING_ID.sub("", name)  # Scopus "Author full names": "Smith, J (57190394669)"
+    if name[-4:].lower() in ("null", "none", ",nan", " nan"):
+        name = _NULL_NAME_PART.sub("", name)  # RefWorks: "van den Hoven,null"
     return name.strip(" ,;")
 
 

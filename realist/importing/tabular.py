@@ -100,10 +100,14 @@ def sniff(head: str, suffix: str = "") -> tuple[str, int, int] | None:
 
 
 def _cell(value: str) -> str:
-    m = _EXCEL_TEXT.match(value)
-    if m:
-        value = m.group(1)
-    return "" if is_nullish(value) else value.strip()
+    if not value:
+        return ""
+    if value[0] == "=":
+        m = _EXCEL_TEXT.match(value)
+        if m:
+            value = m.group(1)
+    value = value.strip()
+    return "" if len(value) <= 9 and is_nullish(value) else value
 
 
 class _RowMapper:
