@@ -249,20 +249,12 @@ def parse_csv(
 
     `head` (the start of the text) tells whether a tab-separated file uses quoting at all.
     """
-    consumed = 0
-
-    def counting() -> Iterator[str]:
-        nonlocal consumed
-        for line in lines:
-            consumed += len(line)
-            yield line
-
     # Proper CSV writers quote consistently, so a quoting error means a broken file (strict).
     # Tab-separated exports (Web of Science, RefWorks) often do not quote at all: then a '"' in a
     # title is just a character and must not start a quoted field that swallows the next rows.
     unquoted = delimiter == "\t" and not _QUOTED_TAB_FIELD.search(head)
     reader = csv.reader(
-        counting(),
+        lines,
         delimiter=delimiter,
         strict=True,
         quoting=csv.QUOTE_NONE if unquoted else csv.QUOTE_MINIMAL,
@@ -270,6 +262,7 @@ def parse_csv(
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         prev_line = 0
+        count = 0
         while True:
             try:
                 row = next(reader)
@@ -284,7 +277,9 @@ def parse_csv(
                 ) from exc
             start = prev_line + 1
             prev_line = reader.line_num
-            ctx.tick(consumed)
+            count += 1
+            if count % 256 == 0:
+                ctx.tick()
             yield start, row
 
     rows = numbered()

@@ -35,9 +35,7 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
     last_tag = ""
     orphan: tuple[int, int, str] | None = None
     bad: str | None = None
-    chars = 0
     for lineno, line in enumerate(lines, 1):
-        chars += len(line)
         if line[:1] in (" ", "\t"):
             if fields is not None and last_tag and line.strip():
                 text = line.strip()
@@ -84,7 +82,8 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
                     else RecordProblem(position, start, bad)
                 )
                 fields = None
-                ctx.tick(chars)
+                if position % 256 == 0:
+                    ctx.tick()
             elif orphan is not None:
                 yield _orphan_problem(orphan)
                 orphan = None
@@ -99,7 +98,7 @@ def tokenize(lines: Iterable[str], ctx: Context) -> Iterator[TagRecord | RecordP
         yield RecordProblem(position, start, "no ER line before the end of the file")
     if orphan is not None:
         yield _orphan_problem(orphan)
-    ctx.tick(chars)
+    ctx.tick()
 
 
 def _orphan_problem(orphan: tuple[int, int, str]) -> RecordProblem:
