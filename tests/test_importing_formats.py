@@ -429,3 +429,11 @@ def test_localised_column_names(tmp_path: Path) -> None:
     record = parse_file(path).records[0]
     assert record.authors == ["Müller, J.", "Roe, K."]
     assert (record.title, record.year, record.journal) == ("Ein Titel", 2019, "Gesundheit")
+
+
+def test_a_row_with_only_a_title_is_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "titles.csv"
+    path.write_text("Title,Abstract,Year\nOnly a title\nFull,Row,2020\n")
+    result = parse_file(path)
+    assert [r.title for r in result.records] == ["Only a title", "Full"]
+    assert any("fewer fields than the header" in w for w in result.warnings)

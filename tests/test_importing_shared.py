@@ -226,6 +226,43 @@ def test_titles_and_abstracts_present_where_the_ris_file_has_them(
     assert sum(r.abstract is not None for r in result.records) == abstracts
 
 
+DIALECTS = {
+    RIS + "_baseline.ris": "lens",
+    RIS + "_baseline_cinahl.ris": "ebsco",
+    RIS + "_baseline_citavi.ris": "citavi",
+    RIS + "_baseline_cochrane_refman.ris": "cochrane",
+    RIS + "_baseline_covidence_zotero.ris": "covidence",
+    RIS + "_baseline_embase.ris": "embase",
+    RIS + "_baseline_eppireviewer.ris": "eppi",
+    RIS + "_baseline_eric_ovid.ris": "ovid",
+    RIS + "_baseline_pubmed.ris": "pubmed",
+    RIS + "_baseline_rayyan.ris": "rayyan",
+    RIS + "_baseline_refworks.ris": "refworks",
+    RIS + "_baseline_scopus.ris": "scopus",
+    RIS + "_baseline_webofscience.ris": "wos",
+    DEMO + "proquest.ris": "proquest",
+    DEMO + "pubmed_endnote.txt": "pubmed",
+    CSV + "_baseline.csv": "lens",
+    CSV + "_baseline_abstrackr.csv": "abstrackr",
+    CSV + "_baseline_cochrane.csv": "cochrane",
+    CSV + "_baseline_covidence.csv": "covidence",
+    CSV + "_baseline_embase.csv": "embase",
+    CSV + "_baseline_openalex.csv": "openalex",
+    CSV + "_baseline_pubmed.csv": "pubmed",
+    CSV + "_baseline_rayyan.csv": "rayyan",
+    CSV + "_baseline_refworks.tsv": "refworks",
+    CSV + "_baseline_scopus.csv": "scopus",
+    CSV + "_baseline_zotero.csv": "zotero",
+    DEMO + "generic_labels.csv": "asreview",
+    "rispy-tests/example_wos.ris": "wos",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIALECTS))
+def test_dialect_guess(shared_data: Path, name: str) -> None:
+    assert _load(shared_data, name).dialect == DIALECTS[name]
+
+
 def test_embase_ris_abstract_from_n2_and_ids(shared_data: Path) -> None:
     result = _load(shared_data, RIS + "_baseline_embase.ris")
     assert result.dialect == "embase"

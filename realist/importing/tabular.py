@@ -41,11 +41,11 @@ DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 50
 _QUOTED_TAB_FIELD = re.compile(r'(?:^|\t)"[^"\t\n]*"(?:\t|$)', re.M)
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
-# Embase's 'Source' column: 'Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: ...'
 # PubMed's 'Citation' column: 'Eur J Med Genet. 2020 Feb;63(2):103640. doi: ...'
 _PUBMED_CITATION = re.compile(
     r"\.\s*(?P<year>\d{4})[^;]*;(?P<volume>[^(:;]+)?(?:\((?P<issue>[^)]+)\))?:(?P<pages>[^.\s;]+)"
 )
+# Embase's 'Source' column: 'Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: ...'
 _CITATION = re.compile(
     r"^(?P<journal>[^()]+?)\s*\((?P<year>\d{4})\)\s*(?P<volume>[\w.-]+)?"
     r"(?::(?P<issue>[\w.-]+))?\s*(?:\((?P<pages>[^)]*)\))?"
@@ -209,6 +209,10 @@ def rows_to_items(
     """
     mapper = _RowMapper(plan)
     width = len(plan.header)
+    # A lone cell under an id or other minor column is a section divider (abstrackr writes
+    # 'citations that are not yet labeled by anyone'), not a record; under a title it is one.
+    key_columns = {i for k in ("title", "abstract", "doi", "pmid") for i in plan.fields.get(k, ())}
+    first_is_key = 0 in key_columns
     position = 0
     short_rows = 0
     first_short = 0
@@ -217,7 +221,7 @@ def rows_to_items(
         filled = [c for c in cells if c]
         if not filled:
             continue
-        if len(filled) == 1 and width >= 3 and cells[0] and len(cells) < width:
+        if len(filled) == 1 and width >= 3 and cells[0] and len(cells) < width and not first_is_key:
             ctx.warn(f"line {line}: one-cell line {cells[0][:60]!r} is not a record; ignored")
             continue
         position += 1

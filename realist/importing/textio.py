@@ -205,8 +205,9 @@ def _decode_all(data: bytes, encoding: str, path: Path, *, explicit: bool) -> st
 def open_text(path: Path, size: int, head: bytes, encoding: str | None) -> TextSource:
     """Decide the encoding of a text file and return a reader for it.
 
-    Order: an explicit encoding always wins; then a BOM; then UTF-8 (checked over the whole file);
-    otherwise charset detection. Failures raise ImportFileError with a hint about --encoding.
+    Order: an explicit encoding always wins; then a BOM; then UTF-8 (checked on the first 64 KB
+    here and on the rest while the parser streams it, see parse_file); otherwise charset
+    detection. Failures raise ImportFileError with a hint about --encoding.
     """
     if encoding:
         try:
