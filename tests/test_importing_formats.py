@@ -437,3 +437,12 @@ def test_a_row_with_only_a_title_is_a_record(tmp_path: Path) -> None:
     result = parse_file(path)
     assert [r.title for r in result.records] == ["Only a title", "Full"]
     assert any("fewer fields than the header" in w for w in result.warnings)
+
+
+def test_short_row_before_a_later_source_column(tmp_path: Path) -> None:
+    # Found by fuzzing: the journal comes from 'Source title' while the row stops before the
+    # later 'Source' column that Embase uses for its citation string.
+    path = tmp_path / "scopus.csv"
+    path.write_text("Title,Source title,Year,Source\nA title,Nature\n")
+    record = parse_file(path).records[0]
+    assert (record.title, record.journal) == ("A title", "Nature")

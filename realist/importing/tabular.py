@@ -235,9 +235,11 @@ def rows_to_items(
                 )
                 continue
             cells = cells[:width]
-        elif len(cells) < width and not sheet:
-            short_rows += 1
-            first_short = first_short or line
+        elif len(cells) < width:
+            if not sheet:
+                short_rows += 1
+                first_short = first_short or line
+            cells += [""] * (width - len(cells))
         yield mapper.record(cells, position, line)
     if short_rows:
         ctx.warn(
