@@ -429,3 +429,17 @@ def test_abstrackr_labels_and_divider_line(shared_data: Path) -> None:
     assert result.records[0].labels == {"consensus": "o", "Anonymous": "1"}
     assert any("not a record" in w for w in result.warnings)
     assert result.records[-1].authors == ["Brownstein, C.D."]
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("stroke", 1292), ("respiratory", 1988), ("special_cases", 12)],
+)
+def test_dedup_benchmark_tables_import(shared_data: Path, name: str, count: int) -> None:
+    # The labelled de-duplication sets (bib-dedupe layout) go through the same CSV importer.
+    result = parse_file(shared_data / "dedup" / name / "records_pre_merged.csv")
+    assert len(result.records) == count
+    first = result.records[0]
+    assert first.source_id == "id_0000001"
+    assert first.pub_type in ("article", "inproceedings")
+    assert len({r.source_id for r in result.records}) == count

@@ -74,7 +74,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "pub_type": _names(
         "type | publication type | document type | reference type | item type | "
-        "type of reference | type of work | doctype | dt | pt"
+        "type of reference | type of work | doctype | entrytype | dt | pt"
     ),
     "source_id": _names(
         "record id | id | key | reference id | covidence # | lens id | central id | "
