@@ -150,7 +150,7 @@ def _pairs_by_status(s: Session, review_id: int) -> dict[tuple[int, int], tuple[
                 DuplicatePair.record_b_id,
                 DuplicatePair.status,
             ).where(DuplicatePair.review_id == review_id)
-        ).tuples()
+        )
     }
 
 
@@ -202,7 +202,7 @@ def merged_graph(s: Session, review_id: int) -> nx.Graph[int]:
             DuplicatePair.review_id == review_id,
             DuplicatePair.status.in_(MERGED_PAIR_STATUSES),
         )
-    ).tuples():
+    ):
         graph.add_edge(a, b, pair=pid, status=status, score=score)
     return graph
 
@@ -232,9 +232,7 @@ def materialise(s: Session, review_id: int) -> ClusterState:
                 Record.review_id == review_id,
                 Record.duplicate_of_id.is_not(None),
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     changes: list[dict[str, int | None]] = [
         {"id": rid, "duplicate_of_id": dup}
@@ -443,7 +441,7 @@ def duplicate_rows(ws: Workspace) -> list[DuplicateRow]:
                 DuplicatePair.review_id == ws.review_id,
                 DuplicatePair.status.in_(list(_PAIR_RANK)),
             )
-        ).tuples():
+        ):
             rank = (_PAIR_RANK[status], -score, pid)
             for me, other in ((a, b), (b, a)):
                 if me not in best or rank < best[me][0]:

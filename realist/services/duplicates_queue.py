@@ -315,7 +315,7 @@ def list_pairs(
     if limit is not None:
         stmt = stmt.limit(limit)
     with ws.store.read() as s:
-        return [PairSummary(*row) for row in s.execute(stmt).tuples()]
+        return [PairSummary(*row) for row in s.execute(stmt)]
 
 
 def queue_ids(ws: Workspace) -> list[int]:
@@ -341,9 +341,7 @@ def queue_progress(ws: Workspace) -> QueueProgress:
                 select(DuplicatePair.status, func.count())
                 .where(DuplicatePair.review_id == ws.review_id)
                 .group_by(DuplicatePair.status)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     reviewed = int(counts.get(PairStatus.CONFIRMED.value, 0)) + int(
         counts.get(PairStatus.REJECTED.value, 0)
@@ -360,9 +358,7 @@ def pair_counts(ws: Workspace) -> dict[str, int]:
                 select(DuplicatePair.status, func.count())
                 .where(DuplicatePair.review_id == ws.review_id)
                 .group_by(DuplicatePair.status)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     return {st: int(found.get(st, 0)) for st in values(PairStatus)}
 
@@ -404,7 +400,7 @@ def _distinct_pairs(s: Session, review_id: int) -> list[tuple[int, int, int]]:
                 DuplicatePair.review_id == review_id,
                 DuplicatePair.status.in_(DISTINCT_STATUSES),
             )
-        ).tuples()
+        )
     ]
 
 

@@ -250,6 +250,16 @@ def import_file(
         )
     except ImportFileError as exc:
         raise ImportRefusedError(str(exc), exc.problems) from exc
+    if not parsed.records:
+        # Only reachable with skip_invalid: every record was invalid. An empty batch would
+        # count a search that contributed nothing screenable; refuse, but say why in the report.
+        report_path = write_skip_report(p, parsed.skipped, report_dir)
+        first = parsed.skipped[0]
+        raise ImportRefusedError(
+            f"{p}: none of its {len(parsed.skipped)} record(s) can be imported ({first}); "
+            f"nothing was written (report: {report_path})",
+            parsed.skipped,
+        )
 
     source_db = (source or "").strip() or source_from_dialect(parsed.dialect)
     if not source_db and ask_source is not None:
@@ -514,9 +524,7 @@ def list_batches(ws: Workspace) -> list[BatchInfo]:
                 select(Record.batch_id, func.count())
                 .where(Record.review_id == ws.review_id, Record.duplicate_of_id.is_not(None))
                 .group_by(Record.batch_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         return [
             _batch_info(s, b, int(dups.get(b.id, 0)))
