@@ -253,11 +253,11 @@ def import_file(
     if not parsed.records:
         # Only reachable with skip_invalid: every record was invalid. An empty batch would
         # count a search that contributed nothing screenable; refuse, but say why in the report.
-        report_path = write_skip_report(p, parsed.skipped, report_dir)
+        written = write_skip_report(p, parsed.skipped, report_dir)
         first = parsed.skipped[0]
         raise ImportRefusedError(
             f"{p}: none of its {len(parsed.skipped)} record(s) can be imported ({first}); "
-            f"nothing was written (report: {report_path})",
+            f"nothing was written (report: {written})",
             parsed.skipped,
         )
 
