@@ -1,0 +1,92 @@
+"""Records normalised once, in the shape the blocking and scoring steps read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from realist.dedup.model import DedupRecord
+from realist.dedup.normalize import (
+    Author,
+    PageRange,
+    analyse_title,
+    fold,
+    journal_tokens,
+    normalize_doi,
+    normalize_issue,
+    normalize_pages,
+    normalize_pmid,
+    normalize_volume,
+    normalize_year,
+    parse_authors,
+)
+
+__all__ = ["Prepared", "prepare"]
+
+
+class Prepared:
+    """Normalised fields of one record.
+
+    The full author list is parsed on first use: only pairs whose titles or venues already agree
+    need it, and long author lists are the costliest field to parse.
+    """
+
+    __slots__ = (
+        "_authors",
+        "_authors_raw",
+        "abstract",
+        "batch",
+        "doi",
+        "first_author",
+        "id",
+        "issue",
+        "journals",
+        "markers",
+        "numbers",
+        "pages",
+        "pmid",
+        "title",
+        "title_key",
+        "variants",
+        "volume",
+        "year",
+    )
+
+    def __init__(self, record: DedupRecord) -> None:
+        info = analyse_title(record.title)
+        self.id = record.id
+        self.title = info.title
+        self.title_key = info.title.replace(" ", "")  # for prefix/suffix blocking keys
+        self.variants = info.variants  # parts of a bilingual title, usually empty
+        self.markers = info.markers
+        self.numbers = info.numbers
+        self._authors_raw: Sequence[str] | str | None = record.authors
+        self._authors: tuple[Author, ...] | None = None
+        first = parse_authors(record.authors, limit=1)
+        self.first_author: Author | None = first[0] if first else None
+        self.year = normalize_year(record.year)
+        self.journals: tuple[tuple[str, ...], ...] = tuple(
+            t for t in (journal_tokens(record.journal), journal_tokens(record.journal_abbrev)) if t
+        )
+        self.volume = normalize_volume(record.volume)
+        self.issue = normalize_issue(record.issue)
+        pages = normalize_pages(record.pages)
+        # Some exports put the year in the pages field.
+        if pages is not None and pages.end is None and pages.start == str(self.year):
+            pages = None
+        self.pages: PageRange | None = pages
+        self.doi = normalize_doi(record.doi)
+        self.pmid = normalize_pmid(record.pmid)
+        self.abstract = " ".join(fold(record.abstract).split()[:80]) if record.abstract else ""
+        self.batch = record.batch
+
+    @property
+    def authors(self) -> tuple[Author, ...]:
+        """Parsed authors (first 12)."""
+        if self._authors is None:
+            self._authors = parse_authors(self._authors_raw)
+        return self._authors
+
+
+def prepare(record: DedupRecord) -> Prepared:
+    """Normalise every field of `record`."""
+    return Prepared(record)
