@@ -9,6 +9,7 @@ import networkx as nx
 from realist.dedup.blocking import candidate_pairs
 from realist.dedup.explain import reason_for, score_of
 from realist.dedup.model import CandidatePair, DedupRecord, DedupResult
+from realist.dedup.prefilter import prefilter
 from realist.dedup.prepare import Prepared, prepare
 from realist.dedup.scoring import DEFAULT_THRESHOLDS, Thresholds, classify, compare, gate_of
 
@@ -62,10 +63,9 @@ def find_duplicates(
     new_index = None
     if new_ids is not None:
         new_index = [index[r] for r in new_ids if r in index]
-    pairs = candidate_pairs(prepared, new_index)
+    pairs = prefilter(prepared, candidate_pairs(prepared, new_index), gate_of(thresholds))
 
     blocked = {(min(a, b), max(a, b)) for a, b in distinct}
-    gate = gate_of(thresholds)
     found: list[CandidatePair] = []
     m = len(pairs)
     pair_step = max(1, m // 100)
@@ -76,9 +76,7 @@ def find_duplicates(
             progress(n + (n * (k + 1)) // m, total)
         if (a, b) in blocked:
             continue
-        c = compare(p, q, gate)
-        if c is None:
-            continue
+        c = compare(p, q)
         tier, rule = classify(c, thresholds)
         if tier is None:
             continue

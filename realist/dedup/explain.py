@@ -23,6 +23,7 @@ _WEIGHTS = {
 _RULES = {
     "identifier": "shared identifier",
     "bibliographic": "same title, first author and year",
+    "abstract": "same title and abstract",
     "venue": "same authors, year, volume and pages with a close title",
     "translation": "same authors, year, volume and page range (title in another language)",
     "supplement": "same title, authors and issue; pages given as differing abstract locators",
@@ -80,6 +81,8 @@ def reason_for(c: Comparison, rule: str) -> str:
             parts.append("same first page")
         else:
             parts.append("different pages")
+    if c.abstract is not None:
+        parts.append("same abstract" if c.abstract >= 0.9 else f"abstract {c.abstract:.2f}")
     if c.markers_differ:
         parts.append("titles mark different kinds of item (erratum, comment, protocol, part...)")
     if c.numbers_differ:

@@ -38,6 +38,18 @@ __all__ = [
 ]
 
 _TAG = re.compile(r"<[^>]{0,200}>")
+_DIGITS = re.compile(r"\d+")
+_NON_DIGITS = re.compile(r"\D")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2[01]\d\d)(?!\d)")
+_PAGES_PREFIX = re.compile(r"^(pp?\.?|pages?)\s*")
+_PAGE_COUNT = re.compile(r"\d+\s*(?:p|pp|pages)\.?")
+_RANGE_SEP = re.compile(r"[;,+]")
+_DASH = re.compile(r"\s*(?:-+|–|—|to)\s*")
+_ZEROS = re.compile(r"([a-z]*)0*(\d+)([a-z]?)$")
+_PREFIXED = re.compile(r"([a-z]*)(\d+)")
+_CAPS = re.compile(r"[A-Z]{1,3}")
+_GIVEN_SPLIT = re.compile(r"[\s,]+")
+_INITIAL_WORD = re.compile(r"[A-Z]\.?(?:-[A-Z]\.?)?")
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -55,12 +67,11 @@ def fold(text: str) -> str:
         text = html.unescape(text)
     if "<" in text:
         text = _TAG.sub(" ", text)
+    if text.isascii():
+        return text.lower()
     # ß, æ, ø, ł... have no decomposition; map the common ones by hand.
-    text = text.translate(_SPECIAL_LETTERS)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.lower()
+    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
 _SPECIAL_LETTERS = str.maketrans(
@@ -90,7 +101,7 @@ def normalize_doi(raw: str | None) -> str | None:
     if m is None:
         return None
     doi = m.group(0)
-    doi = re.sub(r"\[doi\]$", "", doi)
+    doi = doi.removesuffix("[doi]")
     return doi.rstrip(".,;:)]}'\"") or None
 
 
@@ -98,7 +109,7 @@ def normalize_pmid(raw: str | int | None) -> str | None:
     """PubMed id as a string of digits without leading zeros ("PMID: 00123" -> "123")."""
     if raw is None:
         return None
-    m = re.search(r"\d+", str(raw))
+    m = _DIGITS.search(str(raw))
     if m is None:
         return None
     digits = m.group(0).lstrip("0")
@@ -111,7 +122,7 @@ def normalize_year(raw: int | str | None) -> int | None:
         return None
     if isinstance(raw, int):
         return raw if 1000 <= raw <= 2999 else None
-    m = re.search(r"(?<!\d)(1[5-9]\d\d|2[01]\d\d)(?!\d)", str(raw))
+    m = _YEAR.search(str(raw))
     return int(m.group(1)) if m else None
 
 
@@ -120,7 +131,7 @@ def normalize_volume(raw: str | None) -> str | None:
     if not raw:
         return None
     # A volume without digits ("(Jul)", "Ph.D.") is some other field misplaced: unknown.
-    m = re.search(r"\d+", str(raw))
+    m = _DIGITS.search(str(raw))
     if m is None:
         return None
     return m.group(0).lstrip("0") or "0"
@@ -144,7 +155,9 @@ class PageRange:
     @property
     def start_number(self) -> str:
         """The digits of the first page ("e123" -> "123", "S58" -> "58")."""
-        return re.sub(r"\D", "", self.start) or self.start
+        if self.start.isdigit():
+            return self.start
+        return _NON_DIGITS.sub("", self.start) or self.start
 
 
 _SIMPLE_RANGE = re.compile(r"(\d+)(?:\s*-+\s*(\d+))?")
@@ -167,18 +180,18 @@ def normalize_pages(raw: str | None) -> PageRange | None:
         last_page = _expand_end(first_page, end_raw.lstrip("0") or "0") if end_raw else None
         return PageRange(first_page, None if last_page == first_page else last_page)
     text = fold(str(raw)).strip()
-    text = re.sub(r"^(pp?\.?|pages?)\s*", "", text)
+    text = _PAGES_PREFIX.sub("", text)
     # "215 p" is a page count (theses, books); "08-Aug" is a range a spreadsheet turned into a date.
-    if re.fullmatch(r"\d+\s*(?:p|pp|pages)\.?", text) or _MONTH.search(text):
+    if _PAGE_COUNT.fullmatch(text) or _MONTH.search(text):
         return None
-    ranges = re.split(r"[;,+]", text)
+    ranges = _RANGE_SEP.split(text)
     first = ranges[0]
     others = frozenset(
         _strip_zeros(m.group(0))
         for r in ranges[1:]
         if (m := _PAGE_TOKEN.search(r)) is not None
     )
-    parts = [p for p in re.split(r"\s*(?:-+|–|—|to)\s*", first.strip()) if p]
+    parts = [p for p in _DASH.split(first.strip()) if p]
     if not parts:
         return None
     m = _PAGE_TOKEN.search(parts[0].replace(" ", ""))
@@ -196,7 +209,7 @@ def normalize_pages(raw: str | None) -> PageRange | None:
 
 
 def _strip_zeros(token: str) -> str:
-    m = re.match(r"([a-z]*)0*(\d+)([a-z]?)$", token)
+    m = _ZEROS.match(token)
     if m is None:
         return token
     return f"{m.group(1)}{m.group(2)}{m.group(3)}"
@@ -204,8 +217,8 @@ def _strip_zeros(token: str) -> str:
 
 def _expand_end(start: str, end: str) -> str:
     """"123"+"30" -> "130"; "e151"+"4" -> "e154"; letters on the end page are dropped when equal."""
-    sm = re.match(r"([a-z]*)(\d+)", start)
-    em = re.match(r"([a-z]*)(\d+)", end)
+    sm = _PREFIXED.match(start)
+    em = _PREFIXED.match(end)
     if sm is None or em is None:
         return end
     s_prefix, s_digits = sm.group(1), sm.group(2)
@@ -376,13 +389,13 @@ class TitleInfo:
     title: str
     variants: tuple[str, ...]
     markers: frozenset[str]
-    numbers: frozenset[str]
+    numbers: tuple[str, ...]
 
 
 def analyse_title(raw: str | None) -> TitleInfo:
     """Normalised title, bilingual variants, kind markers and numbers of a raw title."""
     if not raw:
-        return TitleInfo("", (), frozenset(), frozenset())
+        return TitleInfo("", (), frozenset(), ())
     text = _ORIGINAL_TAG.sub(" ; ", raw) if "<" in raw else raw
     stripped = strip_annotations(text)
     title = _normalize_title_text(stripped)
@@ -392,7 +405,8 @@ def analyse_title(raw: str | None) -> TitleInfo:
         if len(parts) > 1:
             out = (_normalize_title_text(p) for p in parts)
             variants = tuple(p for p in out if len(p.split()) >= 4)
-    return TitleInfo(title, variants, title_markers(stripped, title), title_numbers(title))
+    numbers = tuple(sorted(title_numbers(title)))
+    return TitleInfo(title, variants, title_markers(stripped, title), numbers)
 
 
 # --------------------------------------------------------------------------- authors
@@ -407,7 +421,7 @@ class Author:
 
     surname: str
     initials: str
-    words: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()
 
 
 _ETAL = re.compile(r"\bet\.?\s*al\.?|\band (?:others|colleagues)\b|\[?\bcollective name\b\]?", re.I)
@@ -438,18 +452,29 @@ def parse_authors(raw: Sequence[str] | str | None, limit: int = 12) -> tuple[Aut
     return tuple(authors)
 
 
-_AND_SPLIT = re.compile(r"\s*(?:;|\n|\s+and\s+)\s*")
 _AND_ONLY = re.compile(r"\s+and\s+|\s*&\s*")
+_ETAL_HINTS = ("et al", "et. al", "others", "colleagues", "collective")
+_NULL_HINTS = ("null", "none", "nan", "anonymous", "n/a")
+
+
+def _has_any(text: str, hints: tuple[str, ...]) -> bool:
+    low = text.lower()
+    return any(h in low for h in hints)
 
 
 def _split_author_field(raw: str, limit: int = 12) -> list[str]:
     """Author names in order, at most about `limit` of them (the rest is not split)."""
-    text = _ETAL.sub("", raw).strip() if "et" in raw or "and " in raw else raw.strip()
+    text = _ETAL.sub("", raw).strip() if _has_any(raw, _ETAL_HINTS) else raw.strip()
     if not text:
         return []
-    if ";" in text or "\n" in text or (" and " in text and "," in text):
-        parts = _AND_SPLIT.split(text, maxsplit=limit)
-        return [p for p in parts[:limit] if p.strip()]
+    # Plain string splits: regexes here cost more than the rest of the record's preparation.
+    if ";" in text or "\n" in text:
+        parts = text.replace("\n", ";").split(";", limit)[:limit]
+        if " and " in text:
+            parts = [x for part in parts for x in part.split(" and ")][:limit]
+        return [x.strip() for x in parts if x.strip()]
+    if " and " in text and "," in text:
+        return [x.strip() for x in text.split(" and ", limit)[:limit] if x.strip()]
     if "," not in text:
         return [p for p in _AND_ONLY.split(text, maxsplit=limit)[:limit] if p.strip()]
     cap = 2 * limit + 2
@@ -484,22 +509,27 @@ def _looks_like_initials(text: str) -> bool:
 def _looks_like_vancouver(text: str) -> bool:
     """"Smith JA", "van der Berg J": surname words then 1-3 capital initials without dots."""
     words = text.split()
-    return len(words) >= 2 and bool(re.fullmatch(r"[A-Z]{1,3}", words[-1])) and not words[
-        0
-    ].isupper()
+    return len(words) >= 2 and bool(_CAPS.fullmatch(words[-1])) and not words[0].isupper()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def parse_author(name: str) -> Author | None:
     """One author name in any of the supported forms, or None when it holds no letters."""
-    name = _NULL.sub("", _ETAL.sub("", name)).strip().strip(".,;")
+    if _has_any(name, _ETAL_HINTS):
+        name = _ETAL.sub("", name)
+    if _has_any(name, _NULL_HINTS):
+        name = _NULL.sub("", name)
+    name = name.strip().strip(".,;")
     if not name:
         return None
     if "," in name:
         surname_part, _, given = name.partition(",")
         # "Chin, Robert, Jr." keeps "Robert" as the given name
-        words = [w for w in re.split(r"[\s,]+", given) if w.lower().strip(".") not in _SUFFIXES]
-        return _make_author(surname_part, " ".join(words))
+        if "," in given or given[-3:].lower().strip(". ") in _SUFFIXES:
+            # "Chin, Robert, Jr." keeps "Robert" as the given name
+            words = [w for w in _GIVEN_SPLIT.split(given) if w.lower().strip(".") not in _SUFFIXES]
+            given = " ".join(words)
+        return _make_author(surname_part, given)
     words = name.split()
     if len(words) == 1:
         return _make_author(words[0], "")
@@ -507,11 +537,12 @@ def parse_author(name: str) -> Author | None:
     if last.lower().strip(".") in _SUFFIXES and len(words) > 2:
         words = words[:-1]
         last = words[-1]
-    if re.fullmatch(r"[A-Z]{1,3}", last) and not all(w.isupper() for w in words[:-1]):
+    caps = _CAPS.fullmatch(last) is not None
+    if caps and not all(w.isupper() for w in words[:-1]):
         return _make_author(" ".join(words[:-1]), last)  # "Smith JA"
-    if re.fullmatch(r"[A-Z]{1,3}", last) and len(words) == 2:
+    if caps and len(words) == 2:
         return _make_author(words[0], last)  # "SMITH J"
-    if all(re.fullmatch(r"[A-Z]\.?(?:-[A-Z]\.?)?", w) for w in words[:-1]):
+    if all(_INITIAL_WORD.fullmatch(w) for w in words[:-1]):
         return _make_author(last, " ".join(words[:-1]))  # "J. A. Smith"
     # "John A. Smith" / "Daniel Marchi dos Anjos": surname is the last word with its particles.
     i = len(words) - 1
@@ -533,7 +564,7 @@ def _make_author(surname: str, given: str) -> Author | None:
         initials = "".join(given_words)  # "JA", "J. A.", "J.-A."
     else:
         initials = "".join(w[0] for w in given_words)
-    all_words = frozenset(w for w in (*sur_words, *given_words) if len(w) > 1)
+    all_words = tuple(w for w in (*sur_words, *given_words) if len(w) > 1)
     return Author(sur, initials[:3], all_words)
 
 

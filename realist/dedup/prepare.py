@@ -26,14 +26,15 @@ __all__ = ["Prepared", "prepare"]
 class Prepared:
     """Normalised fields of one record.
 
-    The full author list is parsed on first use: only pairs whose titles or venues already agree
-    need it, and long author lists are the costliest field to parse.
+    The full author list and the abstract are prepared on first use: only pairs whose titles or
+    venues already agree need them, and they are the costliest fields to parse and to hold.
     """
 
     __slots__ = (
+        "_abstract",
+        "_abstract_raw",
         "_authors",
         "_authors_raw",
-        "abstract",
         "batch",
         "doi",
         "first_author",
@@ -45,7 +46,6 @@ class Prepared:
         "pages",
         "pmid",
         "title",
-        "title_key",
         "variants",
         "volume",
         "year",
@@ -55,7 +55,6 @@ class Prepared:
         info = analyse_title(record.title)
         self.id = record.id
         self.title = info.title
-        self.title_key = info.title.replace(" ", "")  # for prefix/suffix blocking keys
         self.variants = info.variants  # parts of a bilingual title, usually empty
         self.markers = info.markers
         self.numbers = info.numbers
@@ -76,8 +75,17 @@ class Prepared:
         self.pages: PageRange | None = pages
         self.doi = normalize_doi(record.doi)
         self.pmid = normalize_pmid(record.pmid)
-        self.abstract = " ".join(fold(record.abstract).split()[:80]) if record.abstract else ""
+        self._abstract_raw = record.abstract
+        self._abstract: str | None = None
         self.batch = record.batch
+
+    @property
+    def abstract(self) -> str:
+        """The first 80 words of the abstract, folded ("" when there is none)."""
+        if self._abstract is None:
+            raw = self._abstract_raw
+            self._abstract = " ".join(fold(raw[:1000]).split()[:80]) if raw else ""
+        return self._abstract
 
     @property
     def authors(self) -> tuple[Author, ...]:

@@ -20,7 +20,15 @@ from realist.dedup.model import Tier
 from realist.dedup.prepare import Prepared
 from realist.dedup.similarity import author_similarity, journal_similarity, pages_similarity
 
-__all__ = ["DEFAULT_THRESHOLDS", "Comparison", "Thresholds", "classify", "compare", "gate_of"]
+__all__ = [
+    "CONTAINED",
+    "DEFAULT_THRESHOLDS",
+    "Comparison",
+    "Thresholds",
+    "classify",
+    "compare",
+    "gate_of",
+]
 
 
 @dataclass(slots=True)
@@ -64,20 +72,15 @@ def _eq(a: str | None, b: str | None) -> float | None:
     return 1.0 if a == b else 0.0
 
 
-def compare(p: Prepared, q: Prepared, gate: float | None = None) -> Comparison | None:
-    """Field-by-field similarity of two records.
-
-    With `gate`, return None early, before the costlier author and journal comparisons, when the
-    pair cannot reach any tier: no shared identifier, a title similarity below `gate` (and
-    neither title contains the other's words), and no agreement on year, volume and pages.
-    """
+def compare(p: Prepared, q: Prepared) -> Comparison:
+    """Field-by-field similarity of two records."""
     if p.title and q.title:
         title = Indel.normalized_similarity(p.title, q.title)
         if p.variants or q.variants:
             for x in (p.title, *p.variants):
                 for y in (q.title, *q.variants):
                     title = max(title, Indel.normalized_similarity(x, y))
-        title_tokens = fuzz.token_set_ratio(p.title, q.title, score_cutoff=50) / 100.0
+        title_tokens = fuzz.token_set_ratio(p.title, q.title) / 100.0
     else:
         title = title_tokens = 0.0
     doi = _eq(p.doi, q.doi)
@@ -87,15 +90,6 @@ def compare(p: Prepared, q: Prepared, gate: float | None = None) -> Comparison |
     pages: float | None = None
     if p.pages is not None and q.pages is not None:
         pages = pages_similarity(p.pages, q.pages)
-    if (
-        gate is not None
-        and title < gate
-        and title_tokens < _CONTAINED
-        and doi != 1.0
-        and pmid != 1.0
-        and not (year_diff == 0 and volume == 1.0 and pages is not None and pages >= 0.8)
-    ):
-        return None
     pa, qa = p.authors, q.authors
     if pa and qa:
         first, authors = author_similarity(pa, qa)
@@ -137,7 +131,7 @@ def compare(p: Prepared, q: Prepared, gate: float | None = None) -> Comparison |
     )
 
 
-_CONTAINED = 0.95  # token-set similarity at which one title holds all the other's words
+CONTAINED = 0.95  # token-set similarity at which one title holds all the other's words
 
 
 # --------------------------------------------------------------------------- decision
@@ -156,6 +150,7 @@ class Thresholds:
     title_close: float = 0.80  # close title, when volume, pages, year and authors agree
     author_same: float = 0.90  # same first author / same author list
     queue_title: float = 0.85  # close enough to ask a reviewer
+    abstract_same: float = 0.90  # same abstract (first 80 words; typos and markup aside)
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -214,8 +209,11 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
       same volume or pages: online-first vs print); when the journal names disagree (they often
       do across languages and acronyms), the volume and pages must agree, or neither record has
       any (proceedings);
+    - abstract: same title and the same abstract (first 80 words), first author not clearly
+      different, years at most 1 apart;
     - venue: close title (or one title contains the other), same authors, year, volume and
-      first page: subtitles dropped, titles cut short;
+      first page: subtitles dropped, titles cut short (without authors or year on one side: same
+      title and journal instead);
     - translation: same authors, year, volume and full page range, whatever the title language;
     - supplement: same title, authors, journal, volume and issue, where the pages disagree only
       because one is an abstract or e-locator ("e3" vs "e8-e9").
@@ -224,7 +222,7 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
     if (
         (c.doi == 1.0 or c.pmid == 1.0)
         and not c.markers_differ
-        and (c.title >= 0.9 or c.title_tokens >= _CONTAINED)
+        and (c.title >= 0.9 or c.title_tokens >= CONTAINED)
         and (yd is None or yd <= 1)
     ):
         return "identifier"
@@ -242,12 +240,20 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
         journal_ok = c.journal is None or c.journal >= 0.5 or same_place or c.venue_absent
         if year_ok and journal_ok:
             return "bibliographic"
-    if yd == 0 and same_place:
-        close = c.title >= t.title_close or c.title_tokens >= _CONTAINED
+    if (
+        c.title >= t.title_same
+        and _ge(c.abstract, t.abstract_same)
+        and (c.first_author is None or c.first_author >= 0.8)
+        and (yd is None or yd <= 1)
+    ):
+        return "abstract"
+    anonymous = c.first_author is None and c.title >= t.title_same and _ge(c.journal, 0.8)
+    if same_place and (yd == 0 or (yd is None and anonymous)):
+        close = c.title >= t.title_close or c.title_tokens >= CONTAINED
         same_people = _ge(c.first_author, 0.8) and _ge(c.authors, 0.8)
-        anonymous = c.first_author is None and c.title >= t.title_same and _ge(c.journal, 0.8)
         if close and (same_people or anonymous):
             return "venue"
+    if yd == 0 and same_place:
         if (
             c.pages_full
             and _ge(c.first_author, t.author_same)
@@ -278,7 +284,7 @@ def _uncertain_rule(c: Comparison, t: Thresholds) -> str | None:
         return "identifier"
     authors_compatible = c.first_author is None or c.first_author >= 0.7 or _ge(c.authors, 0.5)
     years_compatible = c.year_diff is None or c.year_diff <= 2
-    close = c.title >= t.queue_title or c.title_tokens >= _CONTAINED
+    close = c.title >= t.queue_title or c.title_tokens >= CONTAINED
     if close and authors_compatible and years_compatible:
         return "title"
     if (

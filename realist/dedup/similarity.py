@@ -36,7 +36,7 @@ def abbreviates(short: str, full: str) -> bool:
     return len(short) >= 3
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def journal_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Similarity of two journal names given as `journal_tokens` output.
 
