@@ -72,9 +72,13 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[Any, float]:
     return result, statistics.median(times)
 
 
-def run_ours(labelled: LabelledSet, repeat: int, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Row:
+def run_ours(
+    labelled: LabelledSet, repeat: int, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Row:
     """Time and score find_duplicates on one set."""
-    result, seconds = _timed(lambda: find_duplicates(labelled.records, thresholds=thresholds), repeat)
+    result, seconds = _timed(
+        lambda: find_duplicates(labelled.records, thresholds=thresholds), repeat
+    )
     acc = evaluate(result, labelled)
     return Row("realist", seconds, acc.sensitivity, acc.removed_correctly, acc.removable,
                acc.false_positives, acc.uncertain_pairs, acc.uncertain_true)

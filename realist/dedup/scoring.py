@@ -253,13 +253,14 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
         same_people = _ge(c.first_author, 0.8) and _ge(c.authors, 0.8)
         if close and (same_people or anonymous):
             return "venue"
-    if yd == 0 and same_place:
-        if (
-            c.pages_full
-            and _ge(c.first_author, t.author_same)
-            and _ge(c.authors, t.author_same)
-        ):
-            return "translation"
+    if (
+        yd == 0
+        and same_place
+        and c.pages_full
+        and _ge(c.first_author, t.author_same)
+        and _ge(c.authors, t.author_same)
+    ):
+        return "translation"
     return None
 
 
