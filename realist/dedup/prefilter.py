@@ -37,7 +37,8 @@ def _codes(values: Sequence[object | None]) -> IntArray:
 
 def _equal(codes: IntArray, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
     a, b = codes[left], codes[right]
-    return (a == b) & (a >= 0)
+    same: npt.NDArray[np.bool_] = (a == b) & (a >= 0)
+    return same
 
 
 def prefilter(prepared: Sequence[Prepared], pairs: IntArray, gate: float) -> IntArray:
