@@ -74,10 +74,14 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+# Greek letters are spelt out, as most databases do ("β-blockers" = "beta-blockers").
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
+          "λ": "lambda", "μ": "mu", "π": "pi", "σ": "sigma", "τ": "tau", "ω": "omega",
+          "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta", "Ω": "omega"}
 _SPECIAL_LETTERS = str.maketrans(
     {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "œ": "oe",
      "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "ı": "i", "’": "'", "‘": "'", "–": "-",
-     "—": "-", "‐": "-", "‑": "-"}
+     "—": "-", "‐": "-", "‑": "-", **{k: f" {v} " for k, v in _GREEK.items()}}
 )
 
 
@@ -329,7 +333,6 @@ _MARKERS = re.compile(
             r"\bstudy design\b",
             "abstract": r"\b(?:abstracts?|poster|conference|congress|symposium|meeting)\b",
             "editorial": r"^editorial\b|\beditorial comment\b|\binvited commentary\b",
-            "review": r"\b(?:systematic review|meta analysis|review of)\b",
         }.items()
     )
 )
@@ -339,8 +342,7 @@ _PART = re.compile(
 _MARKER_TRIGGERS = wordset(
     "erratum errata corrigendum corrigenda correction corrections retraction retracted withdrawn "
     "expression comment commentary reply replies response letter protocol rationale design "
-    "abstract abstracts poster conference congress symposium meeting editorial invited review "
-    "meta"
+    "abstract abstracts poster conference congress symposium meeting editorial invited"
 )
 _PART_TRIGGERS = wordset("part phase section chapter volume vol issue series stage study")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
