@@ -196,3 +196,19 @@ def test_empty_and_sparse_input() -> None:
     result = find_duplicates([record(1), record(2), record(3, title="Only a title here")])
     assert result.pairs == []
     assert result.clusters == []
+
+
+def test_clusters_never_chain_records_that_contradict_each_other() -> None:
+    title = "Robot-assisted gait training after spinal cord injury"
+    full_paper = record(1, title=title, authors="Alcobendas M, Ruiz P", year=2012,
+                        journal="Spinal Cord", volume="50", pages="100-110")
+    no_pages = record(2, title=title, authors="Alcobendas, M.; Ruiz, P.", year=2012,
+                      journal="Spinal Cord")
+    abstract = record(3, title=title, authors="Alcobendas M", year=2012, journal="Spinal Cord",
+                      volume="50", pages="S12")
+    result = find_duplicates([full_paper, no_pages, abstract])
+    tiers = {(p.a, p.b): p.tier for p in result.pairs}
+    assert tiers[(1, 3)] == "uncertain"  # the page clash is seen directly
+    assert not any({1, 3} <= set(c) for c in result.clusters)
+    assert sum(t == "certain" for t in tiers.values()) == 1  # one link of the chain gave way
+    assert any("contradict each other" in p.reason for p in result.pairs)

@@ -11,7 +11,14 @@ from realist.dedup.explain import reason_for, score_of
 from realist.dedup.model import CandidatePair, DedupRecord, DedupResult
 from realist.dedup.prefilter import prefilter
 from realist.dedup.prepare import Prepared, prepare
-from realist.dedup.scoring import DEFAULT_THRESHOLDS, Thresholds, classify, compare, gate_of
+from realist.dedup.scoring import (
+    DEFAULT_THRESHOLDS,
+    Thresholds,
+    classify,
+    compare,
+    gate_of,
+    hard_contradiction,
+)
 
 __all__ = ["DuplicateIdError", "find_duplicates"]
 
@@ -84,7 +91,12 @@ def find_duplicates(
     if progress is not None:
         progress(total, total)
 
-    _respect_distinct(found, blocked)
+    _respect_distinct(found, blocked, DISTINCT_NOTE)
+    # Transitivity can chain records that contradict each other (a full paper, a record without
+    # pages, the conference abstract): such pairs inside a cluster count as distinct too.
+    contradicting = _contradictions_in_clusters(found, prepared, index)
+    if contradicting:
+        _respect_distinct(found, contradicting, CONTRADICTION_NOTE)
     found.sort(key=lambda x: (x.tier != "certain", -x.score, x.a, x.b))
     graph: nx.Graph[int] = nx.Graph()
     graph.add_edges_from((x.a, x.b) for x in found if x.tier == "certain")
@@ -92,7 +104,39 @@ def find_duplicates(
     return DedupResult(pairs=found, clusters=clusters)
 
 
-def _respect_distinct(pairs: list[CandidatePair], distinct: set[tuple[int, int]]) -> None:
+DISTINCT_NOTE = "not merged automatically: would join records marked distinct"
+CONTRADICTION_NOTE = "not merged automatically: would join records that contradict each other"
+
+
+def _contradictions_in_clusters(
+    pairs: list[CandidatePair], prepared: Sequence[Prepared], index: dict[int, int]
+) -> set[tuple[int, int]]:
+    """Pairs of records in one certain cluster, not linked directly, whose fields contradict
+    (different DOIs, pages, volumes, kinds of item, years far apart)."""
+    graph: nx.Graph[int] = nx.Graph()
+    direct = set()
+    for x in pairs:
+        if x.tier == "certain":
+            graph.add_edge(x.a, x.b)
+            direct.add((x.a, x.b))
+    found: set[tuple[int, int]] = set()
+    for component in nx.connected_components(graph):
+        if len(component) < 3:
+            continue
+        members = sorted(component)
+        for k, a in enumerate(members):
+            for b in members[k + 1 :]:
+                if (a, b) in direct:
+                    continue
+                c = compare(prepared[index[a]], prepared[index[b]])
+                if hard_contradiction(c) is not None:
+                    found.add((a, b))
+    return found
+
+
+def _respect_distinct(
+    pairs: list[CandidatePair], distinct: set[tuple[int, int]], note: str
+) -> None:
     """Demote certain pairs that would chain two records marked distinct into one cluster.
 
     Certain pairs are accepted strongest first (Kruskal-style union-find); a pair whose union
@@ -124,7 +168,7 @@ def _respect_distinct(pairs: list[CandidatePair], distinct: set[tuple[int, int]]
             continue
         if rb in apart.get(ra, ()):
             pair.tier = "uncertain"
-            pair.reason += "; not merged automatically: would join records marked distinct"
+            pair.reason += f"; {note}"
             continue
         parent[rb] = ra
         moved = apart.pop(rb, set())

@@ -20,6 +20,7 @@ __all__ = [
     "TitleInfo",
     "analyse_title",
     "fold",
+    "is_generic",
     "journal_tokens",
     "normalize_doi",
     "normalize_issue",
@@ -392,12 +393,13 @@ class TitleInfo:
     variants: tuple[str, ...]
     markers: frozenset[str]
     numbers: tuple[str, ...]
+    generic: bool  # short or stock title ("Editorial", "Stroke rehabilitation"): weak evidence
 
 
 def analyse_title(raw: str | None) -> TitleInfo:
     """Normalised title, bilingual variants, kind markers and numbers of a raw title."""
     if not raw:
-        return TitleInfo("", (), frozenset(), ())
+        return TitleInfo("", (), frozenset(), (), True)
     text = _ORIGINAL_TAG.sub(" ; ", raw) if "<" in raw else raw
     stripped = strip_annotations(text)
     title = _normalize_title_text(stripped)
@@ -408,7 +410,23 @@ def analyse_title(raw: str | None) -> TitleInfo:
             out = (_normalize_title_text(p) for p in parts)
             variants = tuple(p for p in out if len(p.split()) >= 4)
     numbers = tuple(sorted(title_numbers(title)))
-    return TitleInfo(title, variants, title_markers(stripped, title), numbers)
+    return TitleInfo(title, variants, title_markers(stripped, title), numbers, is_generic(title))
+
+
+_GENERIC_WORDS = wordset(
+    "editorial editorials introduction preface foreword letter letters reply response comment "
+    "commentary abstracts abstract index contents news announcement announcements obituary "
+    "erratum correction corrections review reviews book books issue editor editors note notes "
+    "summary proceedings meeting congress highlights"
+)
+_FUNCTION_WORDS = wordset("the a an of in on for and or to with by from at as this")
+
+
+def is_generic(folded: str) -> bool:
+    """Whether a normalised title says too little to identify a work on its own: fewer than
+    three content words, or only stock words ("letter to the editor", "book reviews")."""
+    content = [w for w in folded.split() if w not in _FUNCTION_WORDS]
+    return len(content) < 3 or all(w in _GENERIC_WORDS for w in content)
 
 
 # --------------------------------------------------------------------------- authors

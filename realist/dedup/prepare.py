@@ -38,6 +38,7 @@ class Prepared:
         "batch",
         "doi",
         "first_author",
+        "generic",
         "id",
         "issue",
         "journals",
@@ -58,6 +59,7 @@ class Prepared:
         self.variants = info.variants  # parts of a bilingual title, usually empty
         self.markers = info.markers
         self.numbers = info.numbers
+        self.generic = info.generic
         self._authors_raw: Sequence[str] | str | None = record.authors
         self._authors: tuple[Author, ...] | None = None
         first = parse_authors(record.authors, limit=1)

@@ -28,6 +28,7 @@ __all__ = [
     "classify",
     "compare",
     "gate_of",
+    "hard_contradiction",
 ]
 
 
@@ -51,6 +52,8 @@ class Comparison:
     numbers_differ: bool
     pages_full: bool  # both give the same multi-page range, first and last page
     pages_locator: bool  # a first page is a letter-prefixed locator ("e3", "S27", "A606")
+    pages_ranges: bool  # both records give a page range, not a single page
+    generic_title: bool  # a title too short or stock to identify a work on its own
     venue_absent: bool  # neither record gives a volume or pages (proceedings, theses...)
 
     def evidence(self) -> dict[str, float]:
@@ -128,6 +131,13 @@ def compare(p: Prepared, q: Prepared) -> Comparison:
             x is not None and x.start[:1].isalpha() for x in (p.pages, q.pages)
         ),
         venue_absent=p.volume is None and q.volume is None and p.pages is None and q.pages is None,
+        pages_ranges=(
+            p.pages is not None
+            and q.pages is not None
+            and p.pages.end is not None
+            and q.pages.end is not None
+        ),
+        generic_title=p.generic or q.generic,
     )
 
 
@@ -161,7 +171,7 @@ def gate_of(t: Thresholds) -> float:
     return min(t.title_same, t.title_close, t.queue_title)
 
 
-def _hard_contradiction(c: Comparison, *, allow_page_clash: bool = False) -> str | None:
+def hard_contradiction(c: Comparison, *, allow_page_clash: bool = False) -> str | None:
     """The first field that rules out an automatic merge, as a phrase; None when there is none."""
     if c.doi == 0.0:
         return "different DOIs"
@@ -188,7 +198,7 @@ def classify(c: Comparison, t: Thresholds = DEFAULT_THRESHOLDS) -> tuple[Tier | 
     """Tier of a compared pair ("certain", "uncertain" or None for distinct) and the rule name.
 
     Certain rules (`_certain_rule`) need positive agreement and, except for a shared identifier,
-    no hard contradiction (`_hard_contradiction`). Uncertain (`_uncertain_rule`): the title is
+    no hard contradiction (`hard_contradiction`). Uncertain (`_uncertain_rule`): the title is
     close (or one contains the other) and the authors and years do not clearly differ; or an
     identifier is shared; or the venue matches with the same first author.
     """
@@ -208,11 +218,11 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
     - bibliographic: same title, same first author, same year (one year apart only with the
       same volume or pages: online-first vs print); when the journal names disagree (they often
       do across languages and acronyms), the volume and pages must agree, or neither record has
-      any (proceedings);
+      any (proceedings); a short or stock title ("Editorial") needs the same volume and pages;
     - abstract: same title and the same abstract (first 80 words), first author not clearly
       different, years at most 1 apart;
     - venue: close title (or one title contains the other), same authors, year, volume and
-      first page: subtitles dropped, titles cut short (without authors or year on one side: same
+      page range: subtitles dropped, titles cut short (without authors or year on one side: same
       title and journal instead);
     - translation: same authors, year, volume and full page range, whatever the title language;
     - supplement: same title, authors, journal, volume and issue, where the pages disagree only
@@ -226,13 +236,15 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
         and (yd is None or yd <= 1)
     ):
         return "identifier"
-    hard = _hard_contradiction(c)
+    hard = hard_contradiction(c)
     if hard is not None:
         if hard == "different pages" and _supplement_pages(c, t):
             return "supplement"
         return None
     same_place = c.volume == 1.0 and _ge(c.pages, 0.9)
-    if c.title >= t.title_same and _ge(c.first_author, t.author_same):
+    if c.title >= t.title_same and _ge(c.first_author, t.author_same) and (
+        same_place or not c.generic_title
+    ):
         if yd is None:
             year_ok = _ge(c.journal, 0.8) and (c.volume == 1.0 or _ge(c.pages, 0.9))
         else:
@@ -248,7 +260,8 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
     ):
         return "abstract"
     anonymous = c.first_author is None and c.title >= t.title_same and _ge(c.journal, 0.8)
-    if same_place and (yd == 0 or (yd is None and anonymous)):
+    # Several abstracts or letters can share one page: the venue rules want page ranges.
+    if same_place and c.pages_ranges and (yd == 0 or (yd is None and anonymous)):
         close = c.title >= t.title_close or c.title_tokens >= CONTAINED
         same_people = _ge(c.first_author, 0.8) and _ge(c.authors, 0.8)
         if close and (same_people or anonymous):
@@ -268,7 +281,7 @@ def _supplement_pages(c: Comparison, t: Thresholds) -> bool:
     """Same title, authors, journal, volume and issue; the pages clash only as locators."""
     return (
         c.pages_locator
-        and _hard_contradiction(c, allow_page_clash=True) is None
+        and hard_contradiction(c, allow_page_clash=True) is None
         and c.title >= t.title_same
         and c.first_author == 1.0
         and _ge(c.authors, 0.95)
