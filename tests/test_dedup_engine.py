@@ -14,6 +14,7 @@ from realist.dedup import (
     CandidatePair,
     DedupRecord,
     DuplicateIdError,
+    UnknownIdError,
     find_duplicates,
 )
 
@@ -189,6 +190,11 @@ def test_progress_is_reported_up_to_the_total() -> None:
 def test_duplicate_ids_are_refused() -> None:
     with pytest.raises(DuplicateIdError, match="record id 3"):
         find_duplicates([record(3, title="A"), record(3, title="B")])
+
+
+def test_unknown_new_ids_are_refused() -> None:
+    with pytest.raises(UnknownIdError, match=r"\[99\]"):
+        find_duplicates(_copies(), new_ids=[3, 99])
 
 
 def test_empty_and_sparse_input() -> None:

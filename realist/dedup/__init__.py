@@ -6,7 +6,7 @@ uncertain: ask a reviewer) and clusters the certain pairs with networkx. Records
 never changed; every pair carries the evidence behind it.
 """
 
-from realist.dedup.engine import DuplicateIdError, find_duplicates
+from realist.dedup.engine import DuplicateIdError, UnknownIdError, find_duplicates
 from realist.dedup.model import CandidatePair, DedupRecord, DedupResult, Tier
 from realist.dedup.scoring import DEFAULT_THRESHOLDS, Thresholds
 
@@ -18,5 +18,6 @@ __all__ = [
     "DuplicateIdError",
     "Thresholds",
     "Tier",
+    "UnknownIdError",
     "find_duplicates",
 ]

@@ -20,13 +20,17 @@ from realist.dedup.scoring import (
     hard_contradiction,
 )
 
-__all__ = ["DuplicateIdError", "find_duplicates"]
+__all__ = ["DuplicateIdError", "UnknownIdError", "find_duplicates"]
 
 Progress = Callable[[int, int], None]
 
 
 class DuplicateIdError(ValueError):
     """Two records passed to find_duplicates share an id."""
+
+
+class UnknownIdError(ValueError):
+    """new_ids names a record that is not among the records passed to find_duplicates."""
 
 
 def find_duplicates(
@@ -69,7 +73,10 @@ def find_duplicates(
 
     new_index = None
     if new_ids is not None:
-        new_index = [index[r] for r in new_ids if r in index]
+        unknown = sorted(r for r in new_ids if r not in index)
+        if unknown:
+            raise UnknownIdError(f"new_ids not among the records: {unknown[:10]}")
+        new_index = [index[r] for r in new_ids]
     pairs = prefilter(prepared, candidate_pairs(prepared, new_index), gate_of(thresholds))
 
     blocked = {(min(a, b), max(a, b)) for a, b in distinct}
