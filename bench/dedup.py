@@ -140,9 +140,9 @@ def sweep(sets: dict[str, LabelledSet]) -> None:
     defaults). Shows whether the defaults sit on a plateau or on a knife edge.
     """
     grid: list[Thresholds] = []
-    for title_same in (0.90, 0.93, 0.95, 0.97):
-        for title_close in (0.70, 0.80, 0.90):
-            for author_same in (0.80, 0.90, 0.95):
+    for title_same in (0.85, 0.90, 0.95, 0.98):
+        for title_close in (0.60, 0.70, 0.80, 0.90):
+            for author_same in (0.70, 0.80, 0.90, 0.95):
                 grid.append(replace(DEFAULT_THRESHOLDS, title_same=title_same,
                                     title_close=title_close, author_same=author_same))
     names = [n for n in ("stroke", "respiratory") if n in sets]

@@ -218,3 +218,19 @@ def test_clusters_never_chain_records_that_contradict_each_other() -> None:
     assert not any({1, 3} <= set(c) for c in result.clusters)
     assert sum(t == "certain" for t in tiers.values()) == 1  # one link of the chain gave way
     assert any("contradict each other" in p.reason for p in result.pairs)
+
+
+def test_distinct_holds_across_links_already_in_the_review() -> None:
+    # 3 and 5 were merged earlier; a reviewer said 5 and 30 are different works. A new record
+    # (30) that matches 3 may not be merged automatically: it would join 30 to 5.
+    records = _copies()
+    new = record(30, title="Early mobilisation after acute stroke: a randomised trial",
+                 authors="Smith J, Jones B", year=2015, journal="Stroke", volume="46",
+                 pages="412-9", batch=2)
+    free = find_duplicates([*records, new], new_ids=[30])
+    assert any(p.tier == "certain" for p in free.pairs)
+    kept_apart = find_duplicates([*records, new], new_ids=[30], linked=[(3, 5)],
+                                 distinct=[(5, 30)])
+    assert (3, 30) in {(p.a, p.b) for p in kept_apart.pairs}
+    assert not any(p.tier == "certain" and 3 in (p.a, p.b) and 30 in (p.a, p.b)
+                   for p in kept_apart.pairs)

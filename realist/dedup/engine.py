@@ -40,6 +40,7 @@ def find_duplicates(
     distinct: Collection[tuple[int, int]] = (),
     progress: Progress | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    linked: Collection[tuple[int, int]] = (),
 ) -> DedupResult:
     """Find duplicate records: certain pairs (merged automatically) and uncertain ones (queued).
 
@@ -51,6 +52,10 @@ def find_duplicates(
       would do so are demoted to uncertain.
     - `progress(done, total)` is called as the work advances (total stays fixed at 2 x records:
       one unit per record normalised, then the comparisons scaled to the same length).
+    - `thresholds`: the similarity thresholds of the decision rules (see `Thresholds`).
+    - `linked`: in incremental mode, pairs already merged in the review (automatically or by a
+      reviewer). They are not returned; they only let `distinct` be honoured across old and new
+      links (a new record may not join two clusters a reviewer kept apart).
 
     Nothing is deleted or changed: the result only links record ids. Clusters are the connected
     components of the certain pairs, each sorted with its lowest id (the canonical, earliest
@@ -98,7 +103,7 @@ def find_duplicates(
     if progress is not None:
         progress(total, total)
 
-    _respect_distinct(found, blocked, DISTINCT_NOTE)
+    _respect_distinct(found, blocked, DISTINCT_NOTE, linked)
     # Transitivity can chain records that contradict each other (a full paper, a record without
     # pages, the conference abstract): such pairs inside a cluster count as distinct too.
     contradicting = _contradictions_in_clusters(found, prepared, index)
@@ -142,14 +147,18 @@ def _contradictions_in_clusters(
 
 
 def _respect_distinct(
-    pairs: list[CandidatePair], distinct: set[tuple[int, int]], note: str
+    pairs: list[CandidatePair],
+    distinct: set[tuple[int, int]],
+    note: str,
+    linked: Collection[tuple[int, int]] = (),
 ) -> None:
     """Demote certain pairs that would chain two records marked distinct into one cluster.
 
-    Certain pairs are accepted strongest first (Kruskal-style union-find); a pair whose union
-    would put both records of a distinct pair in one cluster becomes uncertain instead, so the
-    weakest links give way.
+    `linked` pairs are joined first and never undone. Then certain pairs are accepted strongest
+    first (Kruskal-style union-find); a pair whose union would put both records of a distinct
+    pair in one cluster becomes uncertain instead, so the weakest links give way.
     """
+    distinct = {(a, b) for a, b in distinct if a != b}
     if not distinct:
         return
     parent: dict[int, int] = {}
@@ -167,6 +176,20 @@ def _respect_distinct(
         apart.setdefault(ra, set()).add(rb)
         apart.setdefault(rb, set()).add(ra)
 
+    def union(ra: int, rb: int) -> None:
+        parent[rb] = ra
+        moved = apart.pop(rb, set())
+        if moved:
+            apart.setdefault(ra, set()).update(moved)
+            for other in moved:
+                peers = apart[other]
+                peers.discard(rb)
+                peers.add(ra)
+
+    for a, b in linked:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            union(ra, rb)
     for pair in sorted(
         (x for x in pairs if x.tier == "certain"), key=lambda x: (-x.score, x.a, x.b)
     ):
@@ -177,11 +200,4 @@ def _respect_distinct(
             pair.tier = "uncertain"
             pair.reason += f"; {note}"
             continue
-        parent[rb] = ra
-        moved = apart.pop(rb, set())
-        if moved:
-            apart.setdefault(ra, set()).update(moved)
-            for other in moved:
-                peers = apart[other]
-                peers.discard(rb)
-                peers.add(ra)
+        union(ra, rb)

@@ -59,7 +59,6 @@ def wordset(text: str) -> frozenset[str]:
 
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_SPACES = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
@@ -105,9 +104,12 @@ def normalize_doi(raw: str | None) -> str | None:
     m = _DOI_IN_TEXT.search(text)
     if m is None:
         return None
-    doi = m.group(0)
-    doi = doi.removesuffix("[doi]")
-    return doi.rstrip(".,;:)]}'\"") or None
+    doi = m.group(0).removesuffix("[doi]").rstrip(".,;:'\"")
+    # A closing bracket ends the DOI only when it closes nothing inside it: "(10.1000/x)"
+    # but not "10.1016/0140-6736(92)90001-x" or "...(10)60000-1)".
+    while doi and doi[-1] in ")]}" and doi.count(doi[-1]) > doi.count("([{"[")]}".index(doi[-1])]):
+        doi = doi[:-1].rstrip(".,;:'\"")
+    return doi or None
 
 
 def normalize_pmid(raw: str | int | None) -> str | None:
