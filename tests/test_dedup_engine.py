@@ -14,6 +14,7 @@ from realist.dedup import (
     CandidatePair,
     DedupRecord,
     DuplicateIdError,
+    InvalidRecordError,
     UnknownIdError,
     find_duplicates,
 )
@@ -190,6 +191,25 @@ def test_progress_is_reported_up_to_the_total() -> None:
 def test_duplicate_ids_are_refused() -> None:
     with pytest.raises(DuplicateIdError, match="record id 3"):
         find_duplicates([record(3, title="A"), record(3, title="B")])
+
+
+def test_records_with_wrong_field_types_are_named() -> None:
+    bad = record(8, title="A title", authors=42, year=2010)
+    with pytest.raises(InvalidRecordError, match="record id 8"):
+        find_duplicates([record(1, title="Fine"), bad])
+
+
+def test_placeholder_values_do_not_match_each_other() -> None:
+    # exports write "UNKNOWN", "nan" or "N/A" for missing fields; two such records share nothing
+    first = record(1, title="Digital labour platforms in the gig economy", authors="UNKNOWN",
+                   year=2020, journal="UNKNOWN", volume="UNKNOWN", pages="N/A")
+    second = record(2, title="Digital labour platforms and the gig economy", authors="Unknown",
+                    year=2020, journal="nan", volume="UNKNOWN", pages="n/a")
+    pair = only_pair([first, second])
+    assert pair is not None
+    assert pair.tier == "uncertain"
+    assert "first_author" not in pair.evidence
+    assert "journal" not in pair.evidence
 
 
 def test_unknown_new_ids_are_refused() -> None:

@@ -6,7 +6,12 @@ uncertain: ask a reviewer) and clusters the certain pairs with networkx. Records
 never changed; every pair carries the evidence behind it.
 """
 
-from realist.dedup.engine import DuplicateIdError, UnknownIdError, find_duplicates
+from realist.dedup.engine import (
+    DuplicateIdError,
+    InvalidRecordError,
+    UnknownIdError,
+    find_duplicates,
+)
 from realist.dedup.model import CandidatePair, DedupRecord, DedupResult, Tier
 from realist.dedup.scoring import DEFAULT_THRESHOLDS, Thresholds
 
@@ -16,6 +21,7 @@ __all__ = [
     "DedupRecord",
     "DedupResult",
     "DuplicateIdError",
+    "InvalidRecordError",
     "Thresholds",
     "Tier",
     "UnknownIdError",

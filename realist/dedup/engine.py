@@ -20,7 +20,7 @@ from realist.dedup.scoring import (
     hard_contradiction,
 )
 
-__all__ = ["DuplicateIdError", "UnknownIdError", "find_duplicates"]
+__all__ = ["DuplicateIdError", "InvalidRecordError", "UnknownIdError", "find_duplicates"]
 
 Progress = Callable[[int, int], None]
 
@@ -31,6 +31,10 @@ class DuplicateIdError(ValueError):
 
 class UnknownIdError(ValueError):
     """new_ids names a record that is not among the records passed to find_duplicates."""
+
+
+class InvalidRecordError(ValueError):
+    """A record's fields are not of the types DedupRecord declares."""
 
 
 def find_duplicates(
@@ -70,7 +74,12 @@ def find_duplicates(
         if record.id in index:
             raise DuplicateIdError(f"record id {record.id} appears twice in the input")
         index[record.id] = i
-        prepared.append(prepare(record))
+        try:
+            prepared.append(prepare(record))
+        except (TypeError, AttributeError, ValueError) as exc:
+            raise InvalidRecordError(
+                f"record id {record.id}: a field has an unexpected type or value ({exc})"
+            ) from exc
         if progress is not None and (i + 1) % step == 0:
             progress(i + 1, total)
     if progress is not None:

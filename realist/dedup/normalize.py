@@ -58,7 +58,9 @@ def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# After `fold`, Latin letters are plain ASCII; letters of other scripts (Cyrillic, CJK...) stay
+# and count as letters too.
+_NON_ALNUM = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
@@ -447,7 +449,7 @@ class Author:
 
 
 _ETAL = re.compile(r"\bet\.?\s*al\.?|\band (?:others|colleagues)\b|\[?\bcollective name\b\]?", re.I)
-_NULL = re.compile(r"\b(?:null|none|nan|anonymous|n/a)\b", re.I)
+_NULL = re.compile(r"\b(?:null|none|nan|anonymous|unknown|n/a)\b", re.I)
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
               "le", "la", "el", "al", "bin", "ter", "ten", "op"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"}
@@ -476,7 +478,7 @@ def parse_authors(raw: Sequence[str] | str | None, limit: int = 12) -> tuple[Aut
 
 _AND_ONLY = re.compile(r"\s+and\s+|\s*&\s*")
 _ETAL_HINTS = ("et al", "et. al", "others", "colleagues", "collective")
-_NULL_HINTS = ("null", "none", "nan", "anonymous", "n/a")
+_NULL_HINTS = ("null", "none", "nan", "anonymous", "unknown", "n/a")
 
 
 def _has_any(text: str, hints: tuple[str, ...]) -> bool:
@@ -574,7 +576,7 @@ def parse_author(name: str) -> Author | None:
 
 
 def _make_author(surname: str, given: str) -> Author | None:
-    sur_words = _NON_ALNUM.sub(" ", fold(surname)).split()
+    sur_words = [w for w in _NON_ALNUM.sub(" ", fold(surname)).split() if w not in _SUFFIXES]
     # "van Heugten", "Heugten, C. van" and "dos Anjos" must meet: particles are not compared.
     core = [w for w in sur_words if w not in _PARTICLES] or sur_words
     sur = "".join(core)

@@ -20,7 +20,29 @@ from realist.dedup.normalize import (
     parse_authors,
 )
 
-__all__ = ["Prepared", "prepare"]
+__all__ = ["PLACEHOLDERS", "Prepared", "prepare"]
+
+# Values exports use for "no value"; they must not match each other.
+PLACEHOLDERS = frozenset(
+    {"unknown", "n/a", "na", "nan", "none", "null", "-", "--", "?", "[s.n.]", "s.n.", "anonymous",
+     "no title", "untitled", "[no title]", "[no title available]", "no abstract available",
+     "[no abstract available]"}
+)
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or text.lower() in PLACEHOLDERS:
+        return None
+    return text
+
+
+def _clean_authors(value: Sequence[str] | str | None) -> Sequence[str] | str | None:
+    if value is None or isinstance(value, str):
+        return _clean(value)
+    return [a for a in value if _clean(a) is not None]
 
 
 class Prepared:
@@ -53,31 +75,35 @@ class Prepared:
     )
 
     def __init__(self, record: DedupRecord) -> None:
-        info = analyse_title(record.title)
+        info = analyse_title(_clean(record.title))
         self.id = record.id
         self.title = info.title
         self.variants = info.variants  # parts of a bilingual title, usually empty
         self.markers = info.markers
         self.numbers = info.numbers
         self.generic = info.generic
-        self._authors_raw: Sequence[str] | str | None = record.authors
+        authors = _clean_authors(record.authors)
+        self._authors_raw = authors
         self._authors: tuple[Author, ...] | None = None
-        first = parse_authors(record.authors, limit=1)
+        first = parse_authors(authors, limit=1)
         self.first_author: Author | None = first[0] if first else None
         self.year = normalize_year(record.year)
         self.journals: tuple[tuple[str, ...], ...] = tuple(
-            t for t in (journal_tokens(record.journal), journal_tokens(record.journal_abbrev)) if t
+            t
+            for t in (journal_tokens(_clean(record.journal)),
+                      journal_tokens(_clean(record.journal_abbrev)))
+            if t
         )
-        self.volume = normalize_volume(record.volume)
-        self.issue = normalize_issue(record.issue)
-        pages = normalize_pages(record.pages)
+        self.volume = normalize_volume(_clean(record.volume))
+        self.issue = normalize_issue(_clean(record.issue))
+        pages = normalize_pages(_clean(record.pages))
         # Some exports put the year in the pages field.
         if pages is not None and pages.end is None and pages.start == str(self.year):
             pages = None
         self.pages: PageRange | None = pages
         self.doi = normalize_doi(record.doi)
         self.pmid = normalize_pmid(record.pmid)
-        self._abstract_raw = record.abstract
+        self._abstract_raw = _clean(record.abstract)
         self._abstract: str | None = None
         self.batch = record.batch
 

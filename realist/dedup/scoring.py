@@ -173,7 +173,7 @@ def gate_of(t: Thresholds) -> float:
 
 def hard_contradiction(c: Comparison, *, allow_page_clash: bool = False) -> str | None:
     """The first field that rules out an automatic merge, as a phrase; None when there is none."""
-    if c.doi == 0.0:
+    if c.doi == 0.0 and not _same_article_despite_dois(c):
         return "different DOIs"
     if c.pmid == 0.0:
         return "different PMIDs"
@@ -188,6 +188,20 @@ def hard_contradiction(c: Comparison, *, allow_page_clash: bool = False) -> str 
     if c.year_diff is not None and c.year_diff > 1:
         return f"years {c.year_diff} apart"
     return None
+
+
+def _same_article_despite_dois(c: Comparison) -> bool:
+    """One article can carry two DOIs (JSTOR's and the publisher's); say so only when everything
+    else agrees, down to the full page range."""
+    return (
+        c.title >= 0.98
+        and c.first_author == 1.0
+        and _ge(c.authors, 0.9)
+        and c.year_diff == 0
+        and c.volume == 1.0
+        and c.pages_full
+        and not c.markers_differ
+    )
 
 
 def _ge(value: float | None, threshold: float) -> bool:
@@ -220,7 +234,7 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
       do across languages and acronyms), the volume and pages must agree, or neither record has
       any (proceedings); a short or stock title ("Editorial") needs the same volume and pages;
     - abstract: same title and the same abstract (first 80 words), first author not clearly
-      different, years at most 1 apart;
+      different, same year (one apart with the same volume and pages), venues not at odds;
     - venue: close title (or one title contains the other), same authors, year, volume and
       page range: subtitles dropped, titles cut short (without authors or year on one side: same
       title and journal instead);
@@ -242,6 +256,10 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
             return "supplement"
         return None
     same_place = c.volume == 1.0 and _ge(c.pages, 0.9)
+    # Venue names disagree across languages and acronyms, so a low journal similarity is not a
+    # contradiction; but then the volume and pages must agree, or neither record may have any
+    # (a conference paper and its journal version share title, authors and often the abstract).
+    journal_ok = c.journal is None or c.journal >= 0.5 or same_place or c.venue_absent
     if c.title >= t.title_same and _ge(c.first_author, t.author_same) and (
         same_place or not c.generic_title
     ):
@@ -249,14 +267,14 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
             year_ok = _ge(c.journal, 0.8) and (c.volume == 1.0 or _ge(c.pages, 0.9))
         else:
             year_ok = yd == 0 or (yd == 1 and (c.volume == 1.0 or _ge(c.pages, 0.9)))
-        journal_ok = c.journal is None or c.journal >= 0.5 or same_place or c.venue_absent
         if year_ok and journal_ok:
             return "bibliographic"
     if (
         c.title >= t.title_same
         and _ge(c.abstract, t.abstract_same)
         and (c.first_author is None or c.first_author >= 0.8)
-        and (yd is None or yd <= 1)
+        and (yd is None or yd == 0 or (yd == 1 and same_place))
+        and journal_ok
     ):
         return "abstract"
     anonymous = c.first_author is None and c.title >= t.title_same and _ge(c.journal, 0.8)
