@@ -28,7 +28,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from realist.dedup import DEFAULT_THRESHOLDS, Thresholds, find_duplicates  # noqa: E402
+from realist.dedup import (  # noqa: E402
+    DEFAULT_THRESHOLDS,
+    DedupRecord,
+    Thresholds,
+    find_duplicates,
+)
 from realist.dedup.evaluation import (  # noqa: E402
     LabelledSet,
     evaluate,
@@ -177,6 +182,38 @@ def sweep(sets: dict[str, LabelledSet]) -> None:
         print(f"  settings with zero false positives on both sets: {zero_fp}/{len(grid)}")
 
 
+def screening_check(shared: Path) -> None:
+    """Nagtegaal 2019 (titles and abstracts only) flags duplicates in `duplicate_record_id`:
+    another labelled set, from another field, that the rules were never looked at against.
+    Certain pairs outside the labels are printed so that a reader can judge them."""
+    import csv
+
+    path = shared / "screening" / "Nagtegaal_2019" / "Nagtegaal_2019.csv"
+    if not path.is_file():
+        return
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    records = [DedupRecord(int(r["record_id"]), r["title"], None, None, None,
+                           abstract=r["abstract"] or None) for r in rows]
+    truth = {
+        tuple(sorted((int(r["record_id"]), int(float(r["duplicate_record_id"])))))
+        for r in rows
+        if r["duplicate_record_id"]
+    }
+    start = time.perf_counter()
+    result = find_duplicates(records)
+    seconds = time.perf_counter() - start
+    certain = {(p.a, p.b) for p in result.certain}
+    queued = {(p.a, p.b) for p in result.uncertain}
+    print(f"\nNagtegaal_2019 screening set ({len(records)} records, titles and abstracts only, "
+          f"{len(truth)} labelled duplicate pairs), realist {seconds:.2f} s:")
+    print(f"  merged automatically {len(certain & truth)}, queued {len(queued & truth)}, "
+          f"missed {len(truth - certain - queued)}; uncertain pairs {len(queued)}")
+    titles = {r.id: r.title or "" for r in records}
+    for a, b in sorted(certain - truth):
+        print(f"  merged but not labelled: {a} {b}: {titles[a][:60]!r} | {titles[b][:60]!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=None, help="folder of labelled sets")
@@ -214,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     if bd is not None and totals["realist"] > 0:
         print(f"\nall sets: realist {totals['realist']:.2f} s, bib-dedupe "
               f"{totals['bib-dedupe']:.2f} s, {totals['bib-dedupe'] / totals['realist']:.1f}x")
+    screening_check(data.parent)
     if args.sweep:
         sweep(sets)
     return 0

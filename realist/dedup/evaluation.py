@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from realist.dedup.model import DedupRecord, DedupResult
+from realist.dedup.normalize import normalize_doi, normalize_year
 
 __all__ = ["Accuracy", "LabelledSet", "LabelledSetError", "evaluate", "load_labelled_set"]
 
@@ -64,17 +65,16 @@ def load_labelled_set(folder: Path) -> LabelledSet:
                 raise LabelledSetError(f"{records_csv}, line {line_no}: duplicate ID {source!r}")
             rid = len(records) + 1
             by_source[source] = rid
-            year = _first(row, "year")
-            doi = _first(row, "doi")
-            if doi is None:
-                note = _first(row, "note") or ""
-                doi = note if note.startswith("10.") else None
+            # A DOI sometimes sits in the note or url field instead.
+            doi = _first(row, "doi") or next(
+                (v for f in ("note", "url") if normalize_doi(v := _first(row, f) or "")), None
+            )
             records.append(
                 DedupRecord(
                     id=rid,
                     title=_first(row, "title"),
                     authors=_first(row, "author", "authors"),
-                    year=int(year) if year and year.isdigit() else None,
+                    year=normalize_year(_first(row, "year")),
                     journal=_first(row, "journal", "booktitle", "container_title"),
                     volume=_first(row, "volume"),
                     issue=_first(row, "number", "issue"),

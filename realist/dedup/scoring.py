@@ -233,8 +233,9 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
       same volume or pages: online-first vs print); when the journal names disagree (they often
       do across languages and acronyms), the volume and pages must agree, or neither record has
       any (proceedings); a short or stock title ("Editorial") needs the same volume and pages;
-    - abstract: same title and the same abstract (first 80 words), first author not clearly
-      different, same year (one apart with the same volume and pages), venues not at odds;
+    - abstract: same title and the same abstract (first 80 words), the same first author or
+      year, the other not at odds (one year apart needs the same volume and pages), venues not at
+      odds;
     - venue: close title (or one title contains the other), same authors, year, volume and
       page range: subtitles dropped, titles cut short (without authors or year on one side: same
       title and journal instead);
@@ -269,10 +270,13 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
             year_ok = yd == 0 or (yd == 1 and (c.volume == 1.0 or _ge(c.pages, 0.9)))
         if year_ok and journal_ok:
             return "bibliographic"
+    # Recurring sections ("Case reports from the world literature") repeat title and boilerplate
+    # abstract issue after issue: the abstract rule also wants the same first author or year.
     if (
         c.title >= t.title_same
         and _ge(c.abstract, t.abstract_same)
         and (c.first_author is None or c.first_author >= 0.8)
+        and (_ge(c.first_author, 0.8) or yd == 0)
         and (yd is None or yd == 0 or (yd == 1 and same_place))
         and journal_ok
     ):
