@@ -43,8 +43,8 @@ def journal_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     Full names and ISO/NLM abbreviations meet by aligning words in order, each abbreviated word
     standing for one full word ("J Thorac Cardiovasc Surg" vs "Journal of Thoracic and
     Cardiovascular Surgery" is 1.0). Unaligned words on either side lower the score (Dice over
-    aligned words), so "J Clin Oncol" vs "Journal of Oncology" stays low. Falls back to a
-    character-level ratio for spelling variants.
+    aligned words), so "J Clin Oncol" vs "Journal of Oncology" gets 0.8, not a match. Falls back
+    to a character-level ratio for spelling variants.
     """
     if a == b:
         return 1.0
