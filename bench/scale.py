@@ -11,15 +11,15 @@ time close to linear (compare the time per 1k records across sizes).
 
 How a set is built (`build_scale_set`): the works are the real records of ../shared/data/dedup
 (one per true duplicate group) and ../shared/data/screening (Cohen 2006 by PubMed id, Nagtegaal
-2019), topped up with synthetic works whose titles join the first half of one real title to the
-second half of another and whose authors, journals and pages come from other real records. Each work
-gets a synthetic DOI and, when it had none, journal, volume and pages. About 36% of the records
-are extra copies of a work (the reference review: 9,859 records, 6,259 after de-duplication),
-each copy perturbed the way exports differ: title case and punctuation, author format (BibTeX,
-Vancouver, "J. A. Smith", capitals, truncated with et al.), abbreviated journal, missing DOI or
-DOI as a URL, abbreviated page range, missing pages, a typo or two, a year off by one with the
-same volume, a bracketed translated title. About 1% of works also get an erratum record, which is
-a different item: the truth must keep it apart.
+2019), topped up with synthetic works: titles from a word-level Markov chain over the real titles,
+authors assembled from real surnames and given names, real abstracts. Each work gets a synthetic
+DOI and, when it had none, journal, volume and pages. About 36% of the records are extra copies
+of a work (the reference review: 9,859 records, 6,259 after de-duplication), each copy perturbed
+the way exports differ: title case and punctuation, author format (BibTeX, Vancouver,
+"J. A. Smith", capitals, truncated with et al.), abbreviated journal, missing DOI or DOI as a URL,
+abbreviated page range, missing pages, a typo or two, a year off by one with the same volume, a
+bracketed translated title. About 1% of works also get an erratum record, which is a different
+item: the truth must keep it apart.
 """
 
 from __future__ import annotations
@@ -273,12 +273,52 @@ class ScaleSet:
                            {r.id: str(r.id) for r in self.records})
 
 
-def _synthetic_work(pool: Sequence[Work], rng: random.Random, n: int) -> Work:
-    a, b, c = rng.choice(pool), rng.choice(pool), rng.choice(pool)
-    wa, wb = a.title.rstrip(".").split(), b.title.rstrip(".").split()
-    title = " ".join(wa[: max(2, len(wa) // 2)] + wb[len(wb) // 2 :])
-    return Work(title, c.authors, rng.randint(1985, 2024), None, None, None, None, None,
-                b.abstract)
+class TitleModel:
+    """A word-level Markov chain (one word of context) over the real titles.
+
+    Synthetic works need new titles that read like real ones and start and end as diversely as
+    real ones do. Splicing real titles, or a longer context, would copy long runs of real titles
+    and make near-duplicates that no real search export holds in such numbers.
+    """
+
+    def __init__(self, titles: Iterable[str]) -> None:
+        self.next: dict[str, list[str]] = {}
+        self.lengths: list[int] = []
+        for title in titles:
+            words = title.rstrip(".").split()
+            if len(words) < 4:
+                continue
+            self.lengths.append(len(words))
+            padded = ["", *words, ""]
+            for i in range(len(padded) - 1):
+                self.next.setdefault(padded[i], []).append(padded[i + 1])
+
+    def title(self, rng: random.Random) -> str:
+        """A title about as long as a real one."""
+        target = rng.choice(self.lengths)
+        words: list[str] = []
+        word = ""
+        while len(words) < target:
+            word = rng.choice(self.next.get(word) or self.next[""])
+            if word == "":
+                if len(words) >= target // 2:
+                    break
+                continue
+            words.append(word)
+        return " ".join(words)
+
+
+def _synthetic_work(
+    pool: Sequence[Work], people: Sequence[Person], model: TitleModel, rng: random.Random
+) -> Work:
+    """A new work: a generated title, authors assembled from real surnames and given names, as
+    many as a real record has, and a real abstract."""
+    count = len(rng.choice(pool).authors) or 1
+    authors = tuple(
+        Person(rng.choice(people).surname, rng.choice(people).given) for _ in range(count)
+    )
+    return Work(model.title(rng), authors, rng.randint(1985, 2024), None, None, None, None, None,
+                rng.choice(pool).abstract)
 
 
 def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None) -> ScaleSet:
@@ -297,8 +337,15 @@ def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None
     real = list(pool)
     rng.shuffle(real)
     works = real[:n_works]
-    while len(works) < n_works:
-        works.append(_synthetic_work(pool, rng, len(works)))
+    if len(works) < n_works:
+        model = TitleModel(w.title for w in pool)
+        people = [p for w in pool for p in w.authors] or [Person("Doe", "J")]
+        seen = {w.title.lower() for w in works}
+        while len(works) < n_works:
+            work = _synthetic_work(pool, people, model, rng)
+            if work.title.lower() not in seen and len(work.title) >= 20:
+                seen.add(work.title.lower())
+                works.append(work)
 
     records: list[DedupRecord] = []
     groups: list[list[int]] = []

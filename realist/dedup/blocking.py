@@ -24,7 +24,7 @@ from realist.dedup.prepare import Prepared
 
 __all__ = ["MAX_BLOCK", "WINDOW", "candidate_pairs", "record_keys"]
 
-MAX_BLOCK = 64
+MAX_BLOCK = 32
 WINDOW = 6
 TITLE_SLICE = 32
 _STOP = wordset(
