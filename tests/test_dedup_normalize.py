@@ -262,3 +262,18 @@ def test_swapped_name_parts_keep_all_name_words() -> None:
 )
 def test_journal_tokens(raw: str | None, expected: tuple[str, ...]) -> None:
     assert journal_tokens(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "generic"),
+    [
+        ("Editorial", True),
+        ("Letter to the editor", True),
+        ("Book reviews", True),
+        ("Stroke rehabilitation", True),
+        ("Effects of exercise on mood", False),
+        ("Email for clinical communication between healthcare professionals", False),
+    ],
+)
+def test_generic_titles(raw: str, generic: bool) -> None:
+    assert analyse_title(raw).generic is generic

@@ -269,6 +269,8 @@ def strip_annotations(raw: str) -> str:
 
 def _trailing_bracket(text: str) -> int | None:
     """Index of the "[" opening a bracket group that runs to the end of `text` (or is unclosed)."""
+    if "[" not in text:
+        return None
     depth = 0
     if text.endswith("]"):
         for i in range(len(text) - 1, -1, -1):
@@ -429,8 +431,16 @@ _FUNCTION_WORDS = wordset("the a an of in on for and or to with by from at as th
 def is_generic(folded: str) -> bool:
     """Whether a normalised title says too little to identify a work on its own: fewer than
     three content words, or only stock words ("letter to the editor", "book reviews")."""
-    content = [w for w in folded.split() if w not in _FUNCTION_WORDS]
-    return len(content) < 3 or all(w in _GENERIC_WORDS for w in content)
+    content = 0
+    specific = False
+    for w in folded.split():
+        if w in _FUNCTION_WORDS:
+            continue
+        content += 1
+        specific = specific or w not in _GENERIC_WORDS
+        if content >= 3 and specific:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- authors
