@@ -212,9 +212,10 @@ def classify(c: Comparison, t: Thresholds = DEFAULT_THRESHOLDS) -> tuple[Tier | 
     """Tier of a compared pair ("certain", "uncertain" or None for distinct) and the rule name.
 
     Certain rules (`_certain_rule`) need positive agreement and, except for a shared identifier,
-    no hard contradiction (`hard_contradiction`). Uncertain (`_uncertain_rule`): the title is
-    close (or one contains the other) and the authors and years do not clearly differ; or an
-    identifier is shared; or the venue matches with the same first author.
+    no hard contradiction (`hard_contradiction`). Uncertain (`_uncertain_rule`): an identifier is
+    shared; or the title is close (or one contains the other), the authors and years do not
+    clearly differ, and year, volume and pages do not all differ; or the venue matches with the
+    same first author.
     """
     rule = _certain_rule(c, t)
     if rule is not None:
@@ -318,6 +319,16 @@ def _uncertain_rule(c: Comparison, t: Thresholds) -> str | None:
     """Name of the rule that sends the pair to a reviewer, or None (distinct)."""
     if c.doi == 1.0 or c.pmid == 1.0:
         return "identifier"
+    # Another year, another volume and other pages: another publication (an abstract and the
+    # paper that followed, a series), not worth a reviewer's time.
+    if (
+        c.year_diff is not None
+        and c.year_diff >= 1
+        and c.volume == 0.0
+        and c.pages is not None
+        and c.pages < 0.8
+    ):
+        return None
     authors_compatible = c.first_author is None or c.first_author >= 0.7 or _ge(c.authors, 0.5)
     years_compatible = c.year_diff is None or c.year_diff <= 2
     close = c.title >= t.queue_title or c.title_tokens >= CONTAINED
