@@ -5,8 +5,9 @@ can be explained and so that nothing depends on the labelled sets it was checked
 
 A pair is *certain* only when the title (or a shared identifier) says "same work" AND the other
 fields that both records carry agree AND nothing marks the records as different kinds of item
-(erratum, comment, protocol, abstract...). A pair is *uncertain* when the title is close and no
-hard contradiction is present; a reviewer decides.
+(erratum, comment, protocol, abstract...). A pair is *uncertain* when it resembles a duplicate
+closely enough to ask a reviewer (a close title with compatible authors and years, a shared
+identifier, or the same volume and pages) but meets no certain rule.
 """
 
 from __future__ import annotations
