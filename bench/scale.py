@@ -405,6 +405,20 @@ def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None
     return ScaleSet(records, groups, len(works), errata)
 
 
+def _author_names(authors: Sequence[str] | str | None) -> list[str]:
+    """One name per RIS AU line, from the formats `render_authors` produces."""
+    if not authors:
+        return []
+    if not isinstance(authors, str):
+        return [a.strip() for a in authors if a.strip()]
+    text = authors.removesuffix(" et al.")
+    if ";" in text or " and " in text:
+        parts = re.split(r";|\s+and\s+", text)
+    else:
+        parts = text.split(", ")  # Vancouver: "Smith JA, Jones B"
+    return [p.strip() for p in parts if p.strip()]
+
+
 def write_ris(records: Iterable[DedupRecord], path: Path) -> None:
     """The records as RIS (one TY/ER block each), for timing `realist import` on the same set."""
     with path.open("w", encoding="utf-8", newline="\n") as fh:
@@ -413,11 +427,8 @@ def write_ris(records: Iterable[DedupRecord], path: Path) -> None:
             fh.write(f"ID  - {r.id}\n")
             if r.title:
                 fh.write(f"TI  - {r.title}\n")
-            authors = r.authors
-            names = authors if isinstance(authors, list) else (
-                [a for a in re.split(r";|\s+and\s+", authors) if a.strip()] if authors else [])
-            for a in names:
-                fh.write(f"AU  - {a.strip()}\n")
+            for name in _author_names(r.authors):
+                fh.write(f"AU  - {name}\n")
             for tag, value in (("PY", r.year), ("JO", r.journal), ("VL", r.volume),
                                ("IS", r.issue), ("DO", r.doi), ("AN", r.pmid),
                                ("AB", r.abstract)):
