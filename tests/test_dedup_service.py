@@ -358,3 +358,25 @@ def test_dedup_of_an_empty_batch_list_changes_nothing(tmp_path: Path) -> None:
     assert (summary.records, summary.certain, summary.duplicates) == (0, 0, 0)
     with ws.store.read() as s:
         assert s.scalar(select(func.count()).select_from(DuplicatePair)) == 0
+
+
+def test_the_whole_flow_on_both_backends(db_url: str, tmp_path: Path) -> None:
+    ws = ingest_ws(tmp_path, db_url)
+    first = import_file(ws, MEDLINE, source="MEDLINE")
+    add_decision(ws, record_ids(ws, first.batch_id)[1], "include")
+    second = import_file(ws, UPDATE, source="Embase")
+    summary = run_dedup(ws, batch_ids=[second.batch_id])
+    assert (summary.certain, summary.uncertain) == (2, 1)
+    old, new = record_ids(ws, first.batch_id), record_ids(ws, second.batch_id)
+    assert duplicate_links(ws) == {new[0]: old[0], new[1]: old[1]}
+    queued = dq.queue_ids(ws)[0]
+    dq.confirm_pair(ws, queued)
+    dq.reject_pair(ws, _pair_id(ws, old[0], new[0]))
+    run_dedup(ws)
+    assert duplicate_links(ws) == {new[1]: old[1], new[2]: old[2]}
+    detail = dq.pair_detail(ws, queued)
+    assert detail.status == "confirmed" and detail.a.has_work is False
+    assert dq.pair_detail(ws, _pair_id(ws, old[1], new[1])).a.has_work is True
+    out = tmp_path / "d.csv"
+    assert export_duplicates_csv(ws, out) == 11
+    ws.store.dispose()

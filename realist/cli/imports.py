@@ -25,10 +25,15 @@ def _ask_source(path: Path, dialect: str | None) -> str | None:
     if not sys.stdin.isatty():
         return None
     hint = f" (written by {dialect})" if dialect else ""
-    answer: str = click.prompt(
-        f"Which database did {path.name}{hint} come from? (e.g. MEDLINE, Embase)",
-        default=imports.UNKNOWN_SOURCE,
-    )
+    click.echo(err=True)  # leave the progress bar's line
+    try:
+        answer: str = click.prompt(
+            f"Which database did {path.name}{hint} come from? (e.g. MEDLINE, Embase)",
+            default=imports.UNKNOWN_SOURCE,
+            err=True,
+        )
+    except click.Abort:  # end of input: keep going without a name
+        return None
     return answer
 
 
