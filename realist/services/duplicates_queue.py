@@ -318,19 +318,25 @@ def list_pairs(
         return [PairSummary(*row) for row in s.execute(stmt)]
 
 
-def queue_ids(ws: Workspace) -> list[int]:
-    """Unreviewed pairs in the order the queue shows them (best score first)."""
+def pair_ids(ws: Workspace, statuses: Sequence[str]) -> list[int]:
+    """Ids of the pairs of these statuses, best score first (cheap: no record is read)."""
+    check_statuses(statuses)
     with ws.store.read() as s:
         return list(
             s.scalars(
                 select(DuplicatePair.id)
                 .where(
                     DuplicatePair.review_id == ws.review_id,
-                    DuplicatePair.status == PairStatus.UNREVIEWED.value,
+                    DuplicatePair.status.in_(list(statuses)),
                 )
                 .order_by(DuplicatePair.score.desc(), DuplicatePair.id)
             )
         )
+
+
+def queue_ids(ws: Workspace) -> list[int]:
+    """Unreviewed pairs in the order the queue shows them (best score first)."""
+    return pair_ids(ws, [PairStatus.UNREVIEWED.value])
 
 
 def queue_progress(ws: Workspace) -> QueueProgress:

@@ -170,9 +170,7 @@ class DuplicatesScreen(Screen[None]):
         if self.mode == QUEUE:
             self.pair_ids = dq.queue_ids(self.ws)
         else:
-            self.pair_ids = [
-                p.id for p in dq.list_pairs(self.ws, [PairStatus.CONFIRMED, PairStatus.AUTO])
-            ]
+            self.pair_ids = dq.pair_ids(self.ws, [PairStatus.CONFIRMED, PairStatus.AUTO])
         if keep is not None and keep in self.pair_ids:
             self.index = self.pair_ids.index(keep)
         self.index = min(self.index, max(len(self.pair_ids) - 1, 0))
