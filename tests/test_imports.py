@@ -242,3 +242,25 @@ def test_database_backends_store_the_same(db_url: str, tmp_path: Path) -> None:
         rows = s.execute(select(Record.title, Record.volume).order_by(Record.id)).all()
     assert len(rows) == 7 and rows[-1] == ("Überlänge ✓", "v" * 64)
     ws.store.dispose()
+
+
+def test_workbooks_and_declared_encodings_import(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    ws = ingest_ws(tmp_path)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Title", "Authors", "Year", "DOI"])
+    sheet.append(["Equity in primary care", "Smith, J; Okafor, C", 2021, "10.1000/xyz1"])
+    sheet.append(["Quality and access", "Chen, W", 2019, None])
+    book.save(tmp_path / "export.xlsx")
+    summary = import_file(ws, tmp_path / "export.xlsx", source="Scopus")
+    assert (summary.format, summary.encoding, summary.records) == ("xlsx", "xlsx", 2)
+    latin1 = tmp_path / "latin1.ris"
+    latin1.write_bytes("TY  - JOUR\nTI  - Qualité des soins\nER  - \n".encode("latin-1"))
+    declared = import_file(ws, latin1, encoding="latin-1")
+    assert declared.encoding in ("latin-1", "iso8859-1") and declared.warnings == ()
+    with ws.store.read() as s:
+        titles = set(s.scalars(select(Record.title)))
+    assert {"Equity in primary care", "Qualité des soins"} <= titles
