@@ -64,7 +64,7 @@ async def test_a_refused_file_is_a_notification_and_writes_nothing(tmp_path: Pat
         await app.workers.wait_for_complete()
         await pilot.pause()
         result = str(app.screen.query_one("#import-result", Static).render())
-        assert "record 2 (line 7)" in result
+        assert "record 2 (line 7)" in result and "tick 'skip invalid records'" in result
         assert any("record 2 (line 7)" in str(n.message) for n in app._notifications)
         await _type(pilot, "#import-path", str(tmp_path / "missing.ris"))
         await pilot.press("ctrl+s")

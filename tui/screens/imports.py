@@ -84,6 +84,20 @@ def result_text(summary: ImportSummary, dedup: DedupSummary | None) -> str:
     return "\n".join(lines)
 
 
+# The services word their advice for the command line; here the same options are checkboxes.
+_OPTION_NAMES = {
+    "use --skip-invalid": "tick 'skip invalid records'",
+    "use --force": "tick 'import again (force)'",
+}
+
+
+def for_this_screen(message: str) -> str:
+    """A service's message with command-line options named as this screen's checkboxes."""
+    for option, checkbox in _OPTION_NAMES.items():
+        message = message.replace(option, checkbox)
+    return message
+
+
 class ImportScreen(Screen[None]):
     """Import search results and list the review's import batches."""
 
@@ -285,8 +299,9 @@ class ImportScreen(Screen[None]):
         self.query_one("#import-go", Button).disabled = False
         result = self.query_one("#import-result", Static)
         if message.summary is None:
-            result.update(f"[red]{escape(message.error or '')}[/red]")
-            self.notify(message.error or "import failed", severity="error", timeout=10)
+            error = for_this_screen(message.error or "import failed")
+            result.update(f"[red]{escape(error)}[/red]")
+            self.notify(error, severity="error", timeout=10)
             self.query_one("#import-progress", ProgressBar).update(progress=0)
             return
         self.query_one("#import-progress", ProgressBar).update(progress=PROGRESS_TOTAL)
