@@ -126,7 +126,7 @@ class DuplicatesScreen(Screen[None]):
         Binding("n", "reject", "Different"),
         Binding("s", "skip", "Skip"),
         Binding("u", "undo", "Undo last"),
-        Binding("x", "unmerge", "Un-merge", show=False),
+        Binding("x", "unmerge", "Un-merge"),
         Binding("tab", "switch", "Queue / merged", priority=True),
         Binding("escape", "app.pop_screen", "Back"),
     ]
@@ -242,6 +242,14 @@ class DuplicatesScreen(Screen[None]):
     # ---------------------------------------------------------------------------------------
     # Keys
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer (and show in the footer) only the verdicts that fit the list on screen."""
+        if action in ("confirm", "reject"):
+            return self.mode == QUEUE
+        if action == "unmerge":
+            return self.mode == MERGED
+        return True
+
     async def _decide(self, action: str) -> None:
         if self.busy or self.current is None:
             return
@@ -335,6 +343,7 @@ class DuplicatesScreen(Screen[None]):
         self.mode = MERGED if self.mode == QUEUE else QUEUE
         self.index = 0
         self.history.clear()
+        self.refresh_bindings()
         await self.load_list()
 
 
