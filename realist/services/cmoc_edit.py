@@ -289,8 +289,9 @@ def edit_cmoc(
         diff = {k: [before[k], v] for k, v in wanted.items() if before[k] != v}
         if not diff:
             raise InvalidInputError(f"nothing to change in CMOC {cmoc.label}")
-        _apply(s, ws, cmoc, {k: wanted[k] for k in diff})
-        cmoc.updated_at = utcnow()
+        with s.no_autoflush:  # one UPDATE per edit, so the version moves by one
+            _apply(s, ws, cmoc, {k: wanted[k] for k in diff})
+            cmoc.updated_at = utcnow()
         s.flush()
         _revise(s, ws, cmoc, diff, why)
         audit.log(s, ws, "cmoc.edit", "cmoc", cmoc.id, label=cmoc.label, fields=sorted(diff))
