@@ -91,6 +91,7 @@ class CodingScreen(Screen[None]):
         Binding("n", "next_excerpt", "Next excerpt", show=False),
         Binding("p", "previous_excerpt", "Previous excerpt", show=False),
         Binding("d", "focus_documents", "Documents"),
+        Binding("f", "focus_text", "Text", show=False),
         Binding("t", "focus_codes", "Code tree"),
         Binding("b", "by_document", "Excerpts of document", show=False),
         Binding("o", "toggle_mine", "Only my coding", show=False),
@@ -186,8 +187,8 @@ class CodingScreen(Screen[None]):
             )
         with_text = sum(1 for d in self.docs if d.full_text_id)
         box.border_title = f"Documents ({with_text}/{len(self.docs)} with text)"
-        if keep is not None and keep < len(self.docs):
-            box.highlighted = keep
+        if self.docs:
+            box.highlighted = keep if keep is not None and keep < len(self.docs) else 0
 
     def refresh_codes(self) -> None:
         self.codes = list_codes(self.ws)
@@ -522,6 +523,9 @@ class CodingScreen(Screen[None]):
 
     def action_focus_documents(self) -> None:
         self.query_one("#coding-docs", OptionList).focus()
+
+    def action_focus_text(self) -> None:
+        self.query_one("#coding-text", DocumentView).focus()
 
     def action_focus_codes(self) -> None:
         self.query_one("#coding-codes", Tree).focus()
