@@ -143,12 +143,12 @@ async def test_link_an_excerpt_to_a_cmoc_from_the_coding_screen(
     assert "24" in [d.study.ref for d in trace.documents]
 
 
-async def test_browse_by_code_across_documents_and_jump(
-    demo_ws: Workspace, tmp_path: Path
-) -> None:
+async def test_browse_by_code_across_documents_and_jump(demo_ws: Workspace, tmp_path: Path) -> None:
     ids = seed_codes(demo_ws)
     d24 = attach_pages(demo_ws, "24", tmp_path).document_id
-    d25 = attach_pages(demo_ws, "25", tmp_path, pages=["Other paper.", "Training was short."]).document_id
+    d25 = attach_pages(
+        demo_ws, "25", tmp_path, pages=["Other paper.", "Training was short."]
+    ).document_id
     code_phrase(demo_ws, d24, "Staff lacked protected time", [ids["Time"]])
     far = code_phrase(demo_ws, d25, "Training was short", [ids["Training"]])
     code_phrase(demo_ws, d24, "Data were stratified", [ids["Data"]])
@@ -207,3 +207,19 @@ async def test_errors_become_notifications_and_change_nothing(
         await pilot.press("f", "shift+right", "shift+right", "escape")  # drops the selection
         assert isinstance(app.screen, CodingScreen) and view_of(app).selection is None
     assert list_excerpts(demo_ws) == []
+
+
+async def test_help_lists_the_coding_keys(demo_ws: Workspace) -> None:
+    app = RealistApp(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k", "question_mark")
+        body = str(app.screen.query_one("#help-text", Static).render())
+        for words in (
+            "Coding",
+            "shift+arrows",
+            "Memo/judge",
+            "Link to CMOC",
+            "Attach text",
+            "space",
+        ):
+            assert words in body, words

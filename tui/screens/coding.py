@@ -121,6 +121,18 @@ class CodingScreen(Screen[None]):
             self.error = error
             self.summary = summary
 
+    def extra_help_rows(self) -> list[tuple[str, str]]:
+        """Keys of the text view, listed by `?` with the screen's own."""
+        return [
+            ("shift+arrows", "select characters and lines in the text"),
+            ("ctrl+shift+←/→", "select word by word"),
+            ("space", "drop a mark, then move to select; space again stops"),
+            ("mouse drag", "select with the mouse (where the terminal sends mouse events)"),
+            ("ctrl+←/→", "move word by word"),
+            ("pgup/pgdn", "move a screen up or down"),
+            ("enter", "open the highlighted document, list a code's excerpts, jump to one"),
+        ]
+
     def __init__(self, ws: Workspace, *, document_ref: str | None = None) -> None:
         super().__init__()
         self.ws = ws
@@ -210,6 +222,7 @@ class CodingScreen(Screen[None]):
         view = self.query_one("#coding-text", DocumentView)
         if self.doc is None:
             return
+        self.query_one("#coding-docs", OptionList).highlighted = self.docs.index(self.doc)
         self.full_text = current_full_text(self.ws, document_id)
         if self.full_text is None:
             view.load("")
@@ -269,7 +282,7 @@ class CodingScreen(Screen[None]):
             box.add_option(
                 Option(
                     f"[b]#{e.id}[/b] {escape(where)}{ev}{flag}\n"
-                    f"  {escape(_flat(e.text, 40))}\n  [dim]{escape(_flat(e.code_names, 40))}[/dim]",
+                    f"  {escape(_flat(e.text, 36))}\n  [dim]{escape(_flat(e.code_names, 36))}[/dim]",
                     id=str(e.id),
                 )
             )
