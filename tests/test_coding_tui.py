@@ -223,3 +223,24 @@ async def test_help_lists_the_coding_keys(demo_ws: Workspace) -> None:
             "space",
         ):
             assert words in body, words
+
+
+async def test_manage_the_code_tree_from_the_keyboard(demo_ws: Workspace, tmp_path: Path) -> None:
+    ids = seed_codes(demo_ws)
+    doc = attach_pages(demo_ws, "24", tmp_path).document_id
+    ex = code_phrase(demo_ws, doc, "Staff lacked protected time", [ids["Time"]])
+    app = RealistApp(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k", "a")  # not in the tree: refused with a hint
+        assert any("press t" in n.message for n in app._notifications)
+        await pilot.press("t", "down", "down")  # Values, Equity as core, Resources
+        await pilot.press("a", *"Staffing", "enter")  # a child of Resources
+        await pilot.press("a", *"/Leadership", "enter")  # top level
+        paths = [c.path for c in list_codes(demo_ws)]
+        assert "Resources > Staffing" in paths and "Leadership" in paths
+        await pilot.press("down", "r", "ctrl+u", *"Protected time", "enter")  # rename Time
+        assert "Resources > Protected time" in [c.path for c in list_codes(demo_ws)]
+        await pilot.press("M", *"staffing", "enter")  # merge it into Staffing
+        await pilot.pause()
+        assert get_excerpt(demo_ws, ex.id).code_names == "Staffing"
+        assert "Resources > Protected time" not in [c.path for c in list_codes(demo_ws)]

@@ -23,6 +23,7 @@ from realist.yamlio.reader import YamlError
 from realist.yamlio.writer import dump_review
 from tests.conftest import migrated_sqlite
 from tests.factories_coding import FIXTURES, attach_pages, code_phrase, seed_codes
+from tests.test_bundled_data import _key_errors, _schema_trees
 
 INITIAL = FIXTURES / "initial-theory.yaml"
 
@@ -100,6 +101,7 @@ def test_dump_load_dump_is_byte_identical(
     assert [c["name"] for c in coding["codes"]] == ["Values", "Resources", "Data"]
     assert [c["name"] for c in coding["codes"][1]["children"]] == ["Time", "Training"]
     assert len(coding["excerpts"]) == 3
+    assert _key_errors(coding, (), _schema_trees()["coding"]) == []  # as docs/yaml-schema.md says
     first_excerpt = coding["excerpts"][0]
     assert first_excerpt["codes"] == ["Resources > Time", "Resources > Training"]
     assert first_excerpt["page"] == 2 and first_excerpt["coder"] == "LLJ"

@@ -24,13 +24,22 @@ from textual.widgets.option_list import Option
 from realist.errors import RealistError
 from realist.services import cmoc_edit, excerpts
 from realist.services.coder_agreement import CoderComparison, compare_coders
-from realist.services.codes import CodeInfo, list_codes
+from realist.services.codes import (
+    CodeInfo,
+    add_code,
+    delete_code,
+    list_codes,
+    merge_codes,
+    move_code,
+    rename_code,
+)
 from realist.services.context import Workspace
 from realist.services.excerpts import DocumentForCoding, ExcerptView
 from realist.services.fulltext import FullTextView, attach_file, current_full_text
 from realist.services.theory import programme_theory
 from tui.registry import destination
 from tui.screens.cmoc_pickers import ROLE_NAMES, CmocPickerScreen, PickedCmoc
+from tui.screens.cmoc_rationale import TextPromptScreen
 from tui.screens.coding_agreement import AgreementScreen
 from tui.screens.coding_attach import AttachScreen
 from tui.screens.coding_confirm import ConfirmScreen
@@ -81,7 +90,9 @@ class CodingScreen(Screen[None]):
         "other coders' in blue); with the cursor in one, e edits its memo and relevance/rigour "
         "judgements, c changes its codes, l links it to a CMOC as evidence. In the code tree, "
         "enter lists every excerpt under that code and its children, across documents; enter on "
-        "an excerpt jumps to it."
+        "an excerpt jumps to it. With the code tree focused (t): a adds a child code, r renames, "
+        "m moves it under another code, M merges it into another, delete deletes it (re-coding "
+        "its excerpts; its child codes move up a level)."
     )
     BINDINGS = [
         Binding("c", "code", "Code"),
@@ -97,6 +108,11 @@ class CodingScreen(Screen[None]):
         Binding("o", "toggle_mine", "Only my coding", show=False),
         Binding("g", "agreement", "Coder agreement", show=False),
         Binding("A", "attach", "Attach text", key_display="A"),
+        Binding("a", "add_code", "Code tree: new child code", show=False),
+        Binding("r", "rename_code", "Code tree: rename", show=False),
+        Binding("m", "move_code", "Code tree: move under another code", show=False),
+        Binding("M", "merge_code", "Code tree: merge into another code", show=False),
+        Binding("delete", "delete_code", "Code tree: delete", show=False),
         Binding("escape", "back", "Clear / back"),
     ]
     DEFAULT_CSS = """
@@ -205,6 +221,8 @@ class CodingScreen(Screen[None]):
     def refresh_codes(self) -> None:
         self.codes = list_codes(self.ws)
         tree: Tree[CodeInfo] = self.query_one("#coding-codes", Tree)
+        cursor = tree.cursor_node
+        keep = cursor.data.id if cursor is not None and cursor.data is not None else None
         tree.clear()
         nodes: dict[int | None, Any] = {None: tree.root}
         for c in self.codes:
@@ -216,6 +234,8 @@ class CodingScreen(Screen[None]):
             else:
                 nodes[c.id] = parent.add_leaf(label, data=c)
         tree.border_title = f"Codes ({len(self.codes)})"
+        if keep in nodes:
+            tree.call_after_refresh(tree.move_cursor, nodes[keep])
 
     def open_document(self, document_id: int) -> None:
         self.doc = next((d for d in self.docs if d.id == document_id), None)
@@ -543,6 +563,133 @@ class CodingScreen(Screen[None]):
     def action_focus_codes(self) -> None:
         self.query_one("#coding-codes", Tree).focus()
 
+    # ------------------------------------------------------------------ the code tree
+
+    def _tree_code(self) -> CodeInfo | None:
+        """The highlighted code when the code tree has focus (tree keys act only there)."""
+        tree: Tree[CodeInfo] = self.query_one("#coding-codes", Tree)
+        if not tree.has_focus:
+            self.notify("press t to go to the code tree first", severity="warning")
+            return None
+        node = tree.cursor_node
+        return node.data if node is not None else None
+
+    def _tree_changed(self, message: str) -> None:
+        self.notify(message)
+        self.refresh_codes()
+        self.reload_excerpts()
+
+    def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RealistError as exc:
+            self._fail(exc)
+            return None
+
+    def action_add_code(self) -> None:
+        tree: Tree[CodeInfo] = self.query_one("#coding-codes", Tree)
+        if not tree.has_focus:
+            self.notify("press t to go to the code tree first", severity="warning")
+            return
+        node = tree.cursor_node
+        parent = node.data if node is not None and node.data is not None else None
+        where = f"under {parent.path}" if parent else "at the top level"
+
+        def add(name: str | None) -> None:
+            if not name:
+                return
+            top = name.startswith("/")
+            info = self._run(
+                add_code,
+                self.ws,
+                name.lstrip("/"),
+                parent_id=None if top or not parent else parent.id,
+            )
+            if info is not None:
+                self._tree_changed(f"new code {info.path}")
+
+        self.app.push_screen(
+            TextPromptScreen(f"New inductive code {where} (start with / for the top level)"), add
+        )
+
+    def action_rename_code(self) -> None:
+        code = self._tree_code()
+        if code is None:
+            return
+
+        def rename(name: str | None) -> None:
+            if name and name != code.name:
+                info = self._run(rename_code, self.ws, code.id, name, expected_version=code.version)
+                if info is not None:
+                    self._tree_changed(f"renamed to {info.path}")
+
+        self.app.push_screen(TextPromptScreen(f"Rename {code.path}", value=code.name), rename)
+
+    def _pick_one(self, title: str, then: Any) -> None:
+        def picked(ids: list[int] | None) -> None:
+            if not ids:
+                return
+            if len(ids) > 1:
+                self.notify("tick one code only", severity="warning")
+                return
+            then(ids[0])
+
+        self.app.push_screen(CodePickerScreen(self.ws, title=title), picked)
+
+    def action_move_code(self) -> None:
+        code = self._tree_code()
+        if code is None:
+            return
+
+        def move(parent_id: int) -> None:
+            info = self._run(move_code, self.ws, code.id, parent_id, expected_version=code.version)
+            if info is not None:
+                self._tree_changed(f"moved to {info.path}")
+
+        self._pick_one(f"Move {code.path} under… (the CLI moves to the top level)", move)
+
+    def action_merge_code(self) -> None:
+        code = self._tree_code()
+        if code is None:
+            return
+
+        def merge(target: int) -> None:
+            result = self._run(merge_codes, self.ws, code.id, target)
+            if result is not None:
+                self._tree_changed(
+                    f"merged {result.source_path} into {result.target.path}: "
+                    f"{result.excerpts_moved} coding(s) moved"
+                )
+
+        self._pick_one(f"Merge {code.path} into…", merge)
+
+    def action_delete_code(self) -> None:
+        code = self._tree_code()
+        if code is None:
+            return
+        if code.excerpts:
+
+            def recode(target: int) -> None:
+                result = self._run(
+                    delete_code, self.ws, code.id, recode_to=target, expected_version=code.version
+                )
+                if result is not None:
+                    self._tree_changed(f"deleted {result.path}; {result.recoded} coding(s) moved")
+
+            self._pick_one(
+                f"{code.path} codes {code.excerpts} excerpt(s): re-code them to…", recode
+            )
+            return
+
+        def confirm(yes: bool | None) -> None:
+            if yes:
+                result = self._run(delete_code, self.ws, code.id, expected_version=code.version)
+                if result is not None:
+                    self._tree_changed(f"deleted {result.path}")
+
+        kids = " (its child codes move up a level)" if code.children else ""
+        self.app.push_screen(ConfirmScreen(f"Delete code {code.path}{kids}?"), confirm)
+
     def action_by_document(self) -> None:
         self.panel_code = None
         self.reload_excerpts()
@@ -625,6 +772,6 @@ class CodingScreen(Screen[None]):
         self.app.pop_screen()
 
 
-@destination("k", "Coding", "code excerpts of full texts; browse by code and by document", order=60)
+@destination("k", "Coding", "code excerpts of full texts; browse by code and by document", order=65)
 def _open(ws: Workspace) -> Screen[None]:
     return CodingScreen(ws)
