@@ -3,15 +3,40 @@ small code tree, and excerpts cut from phrases of the text. Nothing here asserts
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import tempfile
 from pathlib import Path
 
+from realist.db.store import Store
 from realist.services.codes import add_code
-from realist.services.context import Workspace
+from realist.services.context import Workspace, resolve_actor, resolve_review_id
 from realist.services.excerpts import ExcerptView, create_excerpt
 from realist.services.fulltext import AttachResult, attach_file, current_full_text
 from tests.factories import make_pdf
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "coding"
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def demo_copy(directory: Path) -> Workspace:
+    """The bundled example review acting as LLJ, like conftest's `demo_ws`, but copied from a
+    database built once per test run (building it takes most of a second; copying, a millisecond)."""
+    if "path" not in _TEMPLATE:
+        from realist.cli.core import create_demo
+
+        path = Path(tempfile.mkdtemp(prefix="realist-coding-")) / "demo.db"
+        create_demo(path).dispose()
+        con = sqlite3.connect(path)  # fold the WAL into the file so one copy holds everything
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        _TEMPLATE["path"] = path
+    target = directory / "demo.db"
+    shutil.copyfile(_TEMPLATE["path"], target)
+    store = Store(f"sqlite:///{target}")
+    return Workspace(store, resolve_review_id(store), resolve_actor(store, "LLJ"))
+
 
 # Three pages of an invented QI report (one PDF line per text line).
 PAGES = [

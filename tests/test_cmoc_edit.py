@@ -29,7 +29,13 @@ from realist.services.fulltext import attach_file
 from realist.services.theory import get_cmoc
 from realist.services.traceability import cmoc_trace, document_trace
 from tests.factories import make_pdf, make_records
-from tests.factories_coding import PAGES, attach_pages, code_phrase, seed_codes
+from tests.factories_coding import PAGES, attach_pages, code_phrase, demo_copy, seed_codes
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """The example review as LLJ (conftest's fixture, copied from a template to save time)."""
+    return demo_copy(tmp_path)
 
 
 def test_statement_is_generated_from_the_parts() -> None:

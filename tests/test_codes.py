@@ -22,7 +22,13 @@ from realist.services.codes import (
 )
 from realist.services.context import Actor, Workspace
 from realist.services.excerpts import list_excerpts
-from tests.factories_coding import attach_pages, code_phrase, seed_codes
+from tests.factories_coding import attach_pages, code_phrase, demo_copy, seed_codes
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """The example review as LLJ (conftest's fixture, copied from a template to save time)."""
+    return demo_copy(tmp_path)
 
 
 def paths(ws: Workspace) -> list[str]:

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from realist.errors import InvalidInputError
 from realist.services.coder_agreement import CodeAgreement, compare_coders, covered, overlap, union
 from realist.services.context import Workspace, resolve_actor
-from tests.factories_coding import attach_pages, code_phrase, seed_codes
+from tests.factories_coding import attach_pages, code_phrase, demo_copy, seed_codes
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """The example review as LLJ (conftest's fixture, copied from a template to save time)."""
+    return demo_copy(tmp_path)
 
 
 def test_nvivo_worked_example() -> None:

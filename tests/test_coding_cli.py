@@ -44,8 +44,28 @@ def test_code_tree_commands(db: Path) -> None:
     ok("codes", "rename", "Staff turnover", "Turnover", db=db)
     ok("codes", "move", "Turnover", "--to", "Unexpected effects", db=db)
     ok("codes", "edit", "Funding", "--description", "Money for QI", "--origin", "inductive", db=db)
-    ok("excerpts", "add", "24", "--find", "Staff lacked protected time", "--code", "Protected time", db=db)
-    ok("excerpts", "add", "24", "--find", "Without training", "--code", "Training", "--code", "Turnover", db=db)
+    ok(
+        "excerpts",
+        "add",
+        "24",
+        "--find",
+        "Staff lacked protected time",
+        "--code",
+        "Protected time",
+        db=db,
+    )
+    ok(
+        "excerpts",
+        "add",
+        "24",
+        "--find",
+        "Without training",
+        "--code",
+        "Training",
+        "--code",
+        "Turnover",
+        db=db,
+    )
     out = ok("codes", "merge", "Turnover", "Resources > Training", db=db)
     assert "1 coding(s) and 0 child code(s) moved" in out
     r = run("codes", "delete", "Protected time", db=db)
@@ -66,7 +86,17 @@ def test_excerpts_cmoc_and_coders(db: Path, tmp_path: Path) -> None:
         "--relevance", "high", "--relevance-note", "on CMOC 5", db=db,
     )  # fmt: skip
     assert "excerpt #1: document 24 p. 2" in out
-    ok("excerpts", "add", "24", "--find", "protected time for equity work", "--code", "Time", db=db, who="JF")
+    ok(
+        "excerpts",
+        "add",
+        "24",
+        "--find",
+        "protected time for equity work",
+        "--code",
+        "Time",
+        db=db,
+        who="JF",
+    )
     ok("excerpts", "add", "24", "--find", "Stratified dashboards", "--code", "Data", db=db)
     ok("excerpts", "edit", "1", "--memo", "time as context", "--rigour", "low", db=db)
     ok("excerpts", "code", "3", "--add", "Time", db=db)
@@ -88,12 +118,24 @@ def test_excerpts_cmoc_and_coders(db: Path, tmp_path: Path) -> None:
     ok("cmoc", "cite", "5B", "23", db=db)
     r = run("cmoc", "edit", "5B", "--status", "supported", db=db)
     assert r.exit_code == 2 and "--why" in r.output
-    ok("cmoc", "edit", "5B", "--status", "supported", "--outcome", "goals slip", "--regenerate-statement", "--why", "JF agrees", db=db)
+    ok(
+        "cmoc",
+        "edit",
+        "5B",
+        "--status",
+        "supported",
+        "--outcome",
+        "goals slip",
+        "--regenerate-statement",
+        "--why",
+        "JF agrees",
+        db=db,
+    )
     out = ok("cmoc", "show", "5B", db=db)
     assert "CMOC 5B  (cluster 2 Resources)  may worsen inequalities · status supported" in out
     assert "then goals slip (O)" in out
     assert "Evidence chain: 2 document(s), 2 excerpt(s)" in out
-    assert '24  Burkitt et al. 2021  [excerpts for C M]' in out
+    assert "24  Burkitt et al. 2021  [excerpts for C M]" in out
     assert 'C  p. 2   #1  "Staff lacked protected time"' in out
     assert "PROGRESS-Plus across these documents: Race/ethnicity/culture/language (2)" in out
     assert "Gap/targeted across these documents: Targeted (1)" in out

@@ -24,7 +24,13 @@ from realist.services.excerpts import (
     trim_span,
 )
 from realist.services.fulltext import current_full_text
-from tests.factories_coding import PAGES, attach_pages, code_phrase, seed_codes, span_of
+from tests.factories_coding import PAGES, attach_pages, code_phrase, demo_copy, seed_codes, span_of
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """The example review as LLJ (conftest's fixture, copied from a template to save time)."""
+    return demo_copy(tmp_path)
 
 
 def test_an_excerpt_keeps_offsets_page_and_the_exact_span(

@@ -12,8 +12,15 @@ from textual.pilot import Pilot
 
 from realist.services.cmoc_edit import link_evidence
 from realist.services.context import Workspace, resolve_actor
-from tests.factories_coding import attach_pages, code_phrase, seed_codes
+from tests.factories_coding import attach_pages, code_phrase, demo_copy, seed_codes
 from tui.app import RealistApp
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """The example review as LLJ (conftest's fixture, copied from a template to save time)."""
+    return demo_copy(tmp_path)
+
 
 SnapCompare = Callable[..., bool]
 
@@ -56,7 +63,9 @@ def test_code_picker(snap_compare: SnapCompare, coded_ws: Workspace) -> None:
     """The code picker over a keyboard selection, filtered by what was typed."""
 
     async def pick(pilot: Pilot[Any]) -> None:
-        await pilot.press("k", "down", "down", "down", "home", *["shift+right"] * 12)
+        await pilot.press(
+            "k", "down", "down", "down", "home", "ctrl+shift+right", "ctrl+shift+right"
+        )
         await pilot.press("c", "r", "e")
 
     assert snap_compare(RealistApp(coded_ws), terminal_size=(150, 40), run_before=pick)

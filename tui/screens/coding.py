@@ -13,11 +13,13 @@ from typing import Any
 
 from rich.markup import escape
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
@@ -77,6 +79,25 @@ def excerpt_detail(e: ExcerptView) -> str:
         lines += ["", "[b]Evidence for[/b]"]
         lines += [f"  CMOC {escape(v.cmoc)} ({ROLE_NAMES.get(v.role, v.role)})" for v in e.evidence]
     return "\n".join(lines)
+
+
+class StatusLine(Widget):
+    """One line of status under the text; updating it needs no new layout (it changes on every
+    cursor move)."""
+
+    DEFAULT_CSS = "StatusLine { height: 1; width: 1fr; }"
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.text = ""
+
+    def set(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> RenderResult:
+        return Content.from_markup(self.text)
 
 
 class CodingScreen(Screen[None]):
@@ -173,7 +194,7 @@ class CodingScreen(Screen[None]):
                 yield Tree("Codes", id="coding-codes")
             with Vertical(id="coding-main"):
                 yield DocumentView(id="coding-text")
-                yield Static(id="coding-status")
+                yield StatusLine(id="coding-status")
             with Vertical(id="coding-right"):
                 yield OptionList(id="coding-excerpts")
                 with VerticalScroll(id="coding-detail-box"):
@@ -327,7 +348,7 @@ class CodingScreen(Screen[None]):
             detail.update(excerpt_detail(self.current))
 
     def _status(self, text: str) -> None:
-        self.query_one("#coding-status", Static).update(text)
+        self.query_one("#coding-status", StatusLine).set(text)
 
     # ------------------------------------------------------------------ events
 
