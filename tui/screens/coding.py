@@ -207,6 +207,7 @@ class CodingScreen(Screen[None]):
         self.query_one("#coding-docs", OptionList).border_title = "Documents"
         tree: Tree[CodeInfo] = self.query_one("#coding-codes", Tree)
         tree.show_root = False
+        tree.auto_expand = False  # enter lists a code's excerpts; space folds
         tree.border_title = "Codes"
         self.refresh_documents()
         self.refresh_codes()
