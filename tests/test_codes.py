@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from realist.db.models import Code, ExcerptCode
 from realist.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from realist.services.codes import (
     add_code,
+    conflict_guard,
     delete_code,
     edit_code,
     get_code,
@@ -174,3 +175,24 @@ def test_roles(demo_ws: Workspace) -> None:
         merge_codes(coder, ids["Time"], ids["Training"])
     with demo_ws.store.read() as s:
         assert s.scalar(select(func.count()).select_from(Code)) == 7
+
+
+def test_a_concurrent_write_during_the_save_is_a_conflict_too(demo_ws: Workspace) -> None:
+    ids = seed_codes(demo_ws)
+    with (
+        pytest.raises(ConflictError, match="while you were saving"),
+        conflict_guard("code #1"),
+        demo_ws.store.transaction() as s,
+    ):
+        code = s.get(Code, ids["Time"])
+        assert code is not None
+        # Another session commits a change between our read and our write.
+        s.execute(
+            update(Code)
+            .where(Code.id == code.id)
+            .values(version_id=Code.version_id + 1)
+            .execution_options(synchronize_session=False)
+        )
+        code.name = "Clinic time"
+        s.flush()
+    assert get_code(demo_ws, ids["Time"]).name == "Time"
