@@ -26,6 +26,7 @@ from realist.db.models import (
     Document,
     Excerpt,
     Reviewer,
+    as_utc,
     utcnow,
 )
 from realist.domain import CmocStatus, Direction, EvidenceRole, LinkKind, Role, values
@@ -33,7 +34,7 @@ from realist.errors import InvalidInputError, NotFoundError
 from realist.services import audit
 from realist.services.codes import check_version, conflict_guard
 from realist.services.context import Workspace
-from realist.services.excerpts import as_utc, find_document
+from realist.services.excerpts import find_document
 from realist.services.theory import CmocView, cmoc_view
 
 BUILDERS = (Role.LEAD, Role.REVIEWER)  # may create and edit CMOCs

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -27,6 +27,7 @@ from realist.db.models import (
     ExcerptCode,
     FullText,
     Reviewer,
+    as_utc,
 )
 from realist.domain import Role
 from realist.errors import InvalidInputError, NotFoundError
@@ -132,11 +133,6 @@ def _get_excerpt(s: Session, ws: Workspace, excerpt_id: int) -> Excerpt:
     if doc is None or doc.review_id != ws.review_id:
         raise NotFoundError(f"no excerpt #{excerpt_id} in this review")
     return ex
-
-
-def as_utc(at: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite hands back naive datetimes, stored as UTC)."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def check_rating(kind: str, value: str | None) -> str | None:

@@ -24,12 +24,13 @@ from realist.db.models import (
     FullText,
     Review,
     Reviewer,
+    as_utc,
     utcnow,
 )
 from realist.domain import CodeOrigin, EvidenceRole, values
 from realist.errors import RealistError
 from realist.services.codes import CodeTree, check_origin, clean_name
-from realist.services.excerpts import RATINGS, as_utc
+from realist.services.excerpts import RATINGS
 from realist.services.fulltext import page_of
 from realist.yamlio.loader import register_applier
 from realist.yamlio.reader import Path_, YamlDocument
