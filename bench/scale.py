@@ -134,8 +134,19 @@ def load_work_pool(shared: Path) -> list[Work]:
             if not r.title:
                 continue
             raw_authors = r.authors if isinstance(r.authors, str) else ""
-            add(Work(r.title, _bibtex_people(raw_authors or ""), r.year, r.journal, r.volume,
-                     r.issue if name == "stroke" else None, r.pages, None, None))
+            add(
+                Work(
+                    r.title,
+                    _bibtex_people(raw_authors or ""),
+                    r.year,
+                    r.journal,
+                    r.volume,
+                    r.issue if name == "stroke" else None,
+                    r.pages,
+                    None,
+                    None,
+                )
+            )
     seen_pmids: set[str] = set()
     for path in sorted((shared / "screening").glob("*/*.csv")):
         with path.open(newline="", encoding="utf-8") as fh:
@@ -150,24 +161,64 @@ def load_work_pool(shared: Path) -> list[Work]:
                 title = (row.get("title") or "").strip()
                 if not title:
                     continue
-                add(Work(title, _given_first_people(row.get("authors") or ""),
-                         _int_or_none(row.get("year")), None, None, None, None, pmid,
-                         (row.get("abstract") or "").strip() or None))
+                add(
+                    Work(
+                        title,
+                        _given_first_people(row.get("authors") or ""),
+                        _int_or_none(row.get("year")),
+                        None,
+                        None,
+                        None,
+                        None,
+                        pmid,
+                        (row.get("abstract") or "").strip() or None,
+                    )
+                )
     return works
 
 
 # --------------------------------------------------------------------------- perturbations
 
 _JOURNAL_ABBREV = {
-    "journal": "J", "american": "Am", "international": "Int", "medicine": "Med", "medical": "Med",
-    "research": "Res", "clinical": "Clin", "rehabilitation": "Rehabil", "archives": "Arch",
-    "annals": "Ann", "british": "Br", "european": "Eur", "society": "Soc", "association": "Assoc",
-    "national": "Natl", "surgery": "Surg", "physical": "Phys", "therapy": "Ther",
-    "psychiatry": "Psychiatry", "neurology": "Neurol", "respiratory": "Respir", "critical": "Crit",
-    "care": "Care", "cardiology": "Cardiol", "oncology": "Oncol", "disorders": "Disord",
-    "occupational": "Occup", "pediatrics": "Pediatr", "thoracic": "Thorac", "science": "Sci",
-    "sciences": "Sci", "quarterly": "Q", "review": "Rev", "reviews": "Rev", "disease": "Dis",
-    "diseases": "Dis", "health": "Health", "brain": "Brain", "stroke": "Stroke",
+    "journal": "J",
+    "american": "Am",
+    "international": "Int",
+    "medicine": "Med",
+    "medical": "Med",
+    "research": "Res",
+    "clinical": "Clin",
+    "rehabilitation": "Rehabil",
+    "archives": "Arch",
+    "annals": "Ann",
+    "british": "Br",
+    "european": "Eur",
+    "society": "Soc",
+    "association": "Assoc",
+    "national": "Natl",
+    "surgery": "Surg",
+    "physical": "Phys",
+    "therapy": "Ther",
+    "psychiatry": "Psychiatry",
+    "neurology": "Neurol",
+    "respiratory": "Respir",
+    "critical": "Crit",
+    "care": "Care",
+    "cardiology": "Cardiol",
+    "oncology": "Oncol",
+    "disorders": "Disord",
+    "occupational": "Occup",
+    "pediatrics": "Pediatr",
+    "thoracic": "Thorac",
+    "science": "Sci",
+    "sciences": "Sci",
+    "quarterly": "Q",
+    "review": "Rev",
+    "reviews": "Rev",
+    "disease": "Dis",
+    "diseases": "Dis",
+    "health": "Health",
+    "brain": "Brain",
+    "stroke": "Stroke",
 }
 _JOURNAL_DROP = {"of", "the", "and", "&", "in", "for", "on"}
 
@@ -276,8 +327,9 @@ class ScaleSet:
 
     def labelled(self) -> LabelledSet:
         """The same set as a LabelledSet, for `realist.dedup.evaluation.evaluate`."""
-        return LabelledSet("scale", self.records, self.groups,
-                           {r.id: str(r.id) for r in self.records})
+        return LabelledSet(
+            "scale", self.records, self.groups, {r.id: str(r.id) for r in self.records}
+        )
 
 
 class TitleModel:
@@ -324,8 +376,17 @@ def _synthetic_work(
     authors = tuple(
         Person(rng.choice(people).surname, rng.choice(people).given) for _ in range(count)
     )
-    return Work(model.title(rng), authors, rng.randint(1985, 2024), None, None, None, None, None,
-                rng.choice(pool).abstract)
+    return Work(
+        model.title(rng),
+        authors,
+        rng.randint(1985, 2024),
+        None,
+        None,
+        None,
+        None,
+        None,
+        rng.choice(pool).abstract,
+    )
 
 
 def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None) -> ScaleSet:
@@ -376,16 +437,27 @@ def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None
             rid = len(records) + 1
             ids.append(rid)
             if k == 0:
-                rec = DedupRecord(rid, work.title, render_authors(work.authors, rng), work.year,
-                                  journal, volume=volume, issue=work.issue, pages=pages,
-                                  doi=doi, pmid=work.pmid, abstract=work.abstract)
+                rec = DedupRecord(
+                    rid,
+                    work.title,
+                    render_authors(work.authors, rng),
+                    work.year,
+                    journal,
+                    volume=volume,
+                    issue=work.issue,
+                    pages=pages,
+                    doi=doi,
+                    pmid=work.pmid,
+                    abstract=work.abstract,
+                )
             else:
                 year = work.year
                 if year is not None and rng.random() < 0.04:
                     year += 1  # print year after the online-first year
                 r = rng.random()
-                copy_doi = None if r < 0.4 else (f"https://doi.org/{doi.upper()}" if r < 0.6
-                                                  else doi)
+                copy_doi = (
+                    None if r < 0.4 else (f"https://doi.org/{doi.upper()}" if r < 0.6 else doi)
+                )
                 rec = DedupRecord(
                     rid,
                     perturb_title(work.title, rng),
@@ -405,10 +477,18 @@ def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None
         if rng.random() < 0.01:
             errata += 1
             first = rng.randint(1, 2400)
-            records.append(DedupRecord(
-                len(records) + 1, f"Erratum: {work.title}", render_authors(work.authors, rng),
-                work.year, journal, volume=volume, pages=str(first),
-                doi=f"10.{rng.randint(1000, 9999)}/erratum.{seed}.{w_index}"))
+            records.append(
+                DedupRecord(
+                    len(records) + 1,
+                    f"Erratum: {work.title}",
+                    render_authors(work.authors, rng),
+                    work.year,
+                    journal,
+                    volume=volume,
+                    pages=str(first),
+                    doi=f"10.{rng.randint(1000, 9999)}/erratum.{seed}.{w_index}",
+                )
+            )
     return ScaleSet(records, groups, len(works), errata)
 
 
@@ -436,9 +516,15 @@ def write_ris(records: Iterable[DedupRecord], path: Path) -> None:
                 fh.write(f"TI  - {r.title}\n")
             for name in _author_names(r.authors):
                 fh.write(f"AU  - {name}\n")
-            for tag, value in (("PY", r.year), ("JO", r.journal), ("VL", r.volume),
-                               ("IS", r.issue), ("DO", r.doi), ("AN", r.pmid),
-                               ("AB", r.abstract)):
+            for tag, value in (
+                ("PY", r.year),
+                ("JO", r.journal),
+                ("VL", r.volume),
+                ("IS", r.issue),
+                ("DO", r.doi),
+                ("AN", r.pmid),
+                ("AB", r.abstract),
+            ):
                 if value:
                     fh.write(f"{tag}  - {value}\n")
             if r.pages:
@@ -544,8 +630,9 @@ def measure_import(size: int, seed: int) -> dict[str, float]:
 
 
 def _child(args: list[str]) -> dict[str, float] | None:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         print(out.stderr.strip() or f"{' '.join(args)} failed")
         return None
@@ -555,20 +642,26 @@ def _child(args: list[str]) -> dict[str, float] | None:
 
 def import_table(sizes: Sequence[int], seed: int) -> int:
     """The sizes through `realist import` and the de-duplication service, one child each."""
-    print(f"\n{'records':>8} {'file MB':>8} {'import s':>9} {'cpu s':>6} {'rec/s':>7} "
-          f"{'dedup s':>8} {'cpu s':>6} {'RSS MB':>7} {'duplicates':>10} {'queue':>6}")
+    print(
+        f"\n{'records':>8} {'file MB':>8} {'import s':>9} {'cpu s':>6} {'rec/s':>7} "
+        f"{'dedup s':>8} {'cpu s':>6} {'RSS MB':>7} {'duplicates':>10} {'queue':>6}"
+    )
     for size in sizes:
         m = _child(["--one-import", str(size), "--seed", str(seed)])
         if m is None:
             return 1
-        print(f"{int(m['records']):>8} {m['file_mb']:>8.0f} {m['import_s']:>9.1f} "
-              f"{m['import_cpu_s']:>6.1f} {m['records'] / m['import_s']:>7,.0f} "
-              f"{m['dedup_s']:>8.1f} {m['dedup_cpu_s']:>6.1f} {m['rss_peak_mb']:>7.0f} "
-              f"{int(m['duplicates']):>10,} {int(m['queue']):>6,}")
-    print("import s: `realist import` of the set written as RIS (parse, provenance, bulk insert, "
-          "commit) into a new SQLite review; dedup s: `run_dedup` on that review (read records, "
-          "engine, store pairs, link clusters); RSS MB: peak of the child process. Targets: "
-          "import < 20 s at 100k.")
+        print(
+            f"{int(m['records']):>8} {m['file_mb']:>8.0f} {m['import_s']:>9.1f} "
+            f"{m['import_cpu_s']:>6.1f} {m['records'] / m['import_s']:>7,.0f} "
+            f"{m['dedup_s']:>8.1f} {m['dedup_cpu_s']:>6.1f} {m['rss_peak_mb']:>7.0f} "
+            f"{int(m['duplicates']):>10,} {int(m['queue']):>6,}"
+        )
+    print(
+        "import s: `realist import` of the set written as RIS (parse, provenance, bulk insert, "
+        "commit) into a new SQLite review; dedup s: `run_dedup` on that review (read records, "
+        "engine, store pairs, link clusters); RSS MB: peak of the child process. Targets: "
+        "import < 20 s at 100k."
+    )
     return 0
 
 
@@ -589,8 +682,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_import(args.one_import, args.seed)))
         return 0
 
-    print(f"{'records':>8} {'dedup s':>8} {'s/1k':>6} {'cpu s':>6} {'RSS MB':>7} {'(data)':>7} "
-          f"{'sensitivity':>11} {'false +':>8} {'uncertain (true)':>17}")
+    print(
+        f"{'records':>8} {'dedup s':>8} {'s/1k':>6} {'cpu s':>6} {'RSS MB':>7} {'(data)':>7} "
+        f"{'sensitivity':>11} {'false +':>8} {'uncertain (true)':>17}"
+    )
     for size in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)]
         if args.ris is not None:
@@ -601,13 +696,17 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         m = json.loads(out.stdout.strip().splitlines()[-1])
         per_k = m["dedup_s"] / (m["records"] / 1000)
-        print(f"{int(m['records']):>8} {m['dedup_s']:>8.1f} {per_k:>6.3f} {m['cpu_s']:>6.1f} "
-              f"{m['rss_peak_mb']:>7.0f} {m['rss_built_mb']:>7.0f} {m['sensitivity']:>11.3f} "
-              f"{int(m['false_positives']):>8} "
-              f"{int(m['uncertain']):>10} ({int(m['uncertain_true'])})")
-    print("dedup s: wall clock; s/1k: wall seconds per 1,000 records; cpu s: CPU time of all "
-          "threads; RSS MB: peak of the whole child process; (data): after building the records, "
-          "before de-duplication. Targets: < 60 s and < 1024 MB at 100k.")
+        print(
+            f"{int(m['records']):>8} {m['dedup_s']:>8.1f} {per_k:>6.3f} {m['cpu_s']:>6.1f} "
+            f"{m['rss_peak_mb']:>7.0f} {m['rss_built_mb']:>7.0f} {m['sensitivity']:>11.3f} "
+            f"{int(m['false_positives']):>8} "
+            f"{int(m['uncertain']):>10} ({int(m['uncertain_true'])})"
+        )
+    print(
+        "dedup s: wall clock; s/1k: wall seconds per 1,000 records; cpu s: CPU time of all "
+        "threads; RSS MB: peak of the whole child process; (data): after building the records, "
+        "before de-duplication. Targets: < 60 s and < 1024 MB at 100k."
+    )
     if args.no_import:
         return 0
     return import_table(args.sizes, args.seed)
