@@ -45,14 +45,14 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "next": (("n", "right"), "Next"),
     "prev": (("p", "left"), "Previous"),
     "skip": (("s",), "Skip"),
-    "jump": (("j",), "Jump to record"),
-    "reason": (("r",), "Exclude with reason"),
+    "jump": (("j",), "Jump"),
+    "reason": (("r",), "Reason"),
     "note": (("o",), "Note"),
     "criteria": (("c",), "Criteria"),
-    "attach": (("f",), "Attach full text"),
+    "attach": (("f",), "Attach"),
     "not_retrieved": (("x",), "Not retrieved"),
-    "label": (("l",), "Custom label"),
-    "stage": (("w",), "Switch stage"),
+    "label": (("l",), "Label"),
+    "stage": (("w",), "Stage"),
 }
 DEFAULT_COLOURS = {"include": "bold black on green3", "exclude": "bold white on red3"}
 KEY_RE = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[A-Za-z0-9_]+|[^\s,])$")

@@ -66,14 +66,14 @@ KEPT_AT_TITLE_ABSTRACT: Final = (Decision.INCLUDE.value, Decision.MAYBE.value)
 SCREENERS: Final = (Role.LEAD, Role.REVIEWER)
 
 
-class _Keep:
+class Keep:
     """Sentinel: keep the value of the decision being superseded."""
 
     def __repr__(self) -> str:
         return "KEEP"
 
 
-KEEP: Final = _Keep()
+KEEP: Final = Keep()
 
 
 def parse_stage(value: Stage | str) -> Stage:
@@ -413,8 +413,8 @@ def decide(
     stage: Stage | str,
     decision: Decision | str,
     *,
-    reason: str | _Keep | None = KEEP,
-    note: str | _Keep | None = KEEP,
+    reason: str | Keep | None = KEEP,
+    note: str | Keep | None = KEEP,
     source: str = "tui",
 ) -> DecisionChange:
     """Record the acting reviewer's decision on a record at a stage (superseding theirs).
@@ -431,11 +431,11 @@ def decide(
         record = _record(s, ws, record_id)
         _check_eligible(s, ws, record, st)
         current = _current(s, actor.id, record_id, st.value)
-        if isinstance(reason, _Keep):
+        if isinstance(reason, Keep):
             keep = current is not None and current.decision == dec == Decision.EXCLUDE.value
             reason = current.reason_code if keep and current is not None else None
         reason = check_reason(reason_infos(s, ws.review_id), reason, st, dec)
-        if isinstance(note, _Keep):
+        if isinstance(note, Keep):
             note = current.note if current is not None else None
         note = (note or "").strip() or None
         if current is not None and (current.decision, current.reason_code, current.note) == (
@@ -877,6 +877,65 @@ def open_queue(
     if first is not None:
         queue.goto(first)
     return queue
+
+
+def reviewer_progress(ws: Workspace, stage: Stage | str) -> Progress:
+    """The acting reviewer's progress at `stage`, counted in the database (for summaries; the
+    screening screen keeps its own counts in its `Queue`)."""
+    actor = ws.require_actor()
+    st = parse_stage(stage)
+    with ws.store.read() as s:
+        eligible = eligible_records(s, ws, st)
+        scope = visibility.queue_scope(s, ws, st)
+        if scope is not None:
+            eligible = eligible.where(Record.id.in_(scope.scalar_subquery()))
+        ids = eligible.subquery()
+        total = int(s.scalar(select(func.count()).select_from(ids)) or 0)
+        d = ScreeningDecision
+        counts = dict(
+            s.execute(
+                select(d.decision, func.count())
+                .where(
+                    d.reviewer_id == actor.id,
+                    d.stage == st.value,
+                    d.is_current,
+                    d.record_id.in_(select(ids.c.id)),
+                    visibility.decision_visibility(s, ws, d),
+                )
+                .group_by(d.decision)
+            )
+            .tuples()
+            .all()
+        )
+        not_retrieved = 0
+        if st is Stage.FULL_TEXT:
+            not_retrieved = int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Document)
+                    .where(
+                        Document.record_id.in_(select(ids.c.id)),
+                        Document.retrieval == Retrieval.NOT_RETRIEVED.value,
+                        ~Document.record_id.in_(
+                            select(d.record_id).where(
+                                d.reviewer_id == actor.id,
+                                d.stage == st.value,
+                                d.is_current,
+                                visibility.decision_visibility(s, ws, d),
+                            )
+                        ),
+                    )
+                )
+                or 0
+            )
+    return Progress(
+        st.value,
+        total,
+        counts.get(Decision.INCLUDE.value, 0),
+        counts.get(Decision.EXCLUDE.value, 0),
+        counts.get(Decision.MAYBE.value, 0),
+        not_retrieved,
+    )
 
 
 def find_record(ws: Workspace, text: str) -> int:
