@@ -434,7 +434,8 @@ def decide(
         if isinstance(reason, Keep):
             keep = current is not None and current.decision == dec == Decision.EXCLUDE.value
             reason = current.reason_code if keep and current is not None else None
-        reason = check_reason(reason_infos(s, ws.review_id), reason, st, dec)
+        if reason is not None or (st is Stage.FULL_TEXT and dec == Decision.EXCLUDE.value):
+            reason = check_reason(reason_infos(s, ws.review_id), reason, st, dec)
         if isinstance(note, Keep):
             note = current.note if current is not None else None
         note = (note or "").strip() or None
@@ -750,11 +751,13 @@ class Queue:
     closed: set[int] = field(default_factory=set)  # full text not retrieved: nothing to decide
     position: int = 0
     _index: dict[int, int] = field(default_factory=dict, repr=False)
+    _counts: Counter[str] = field(default_factory=Counter, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {rid: i for i, rid in enumerate(self.ids)}
         self.mine = {k: v for k, v in self.mine.items() if k in self._index}
         self.closed = {k for k in self.closed if k in self._index}
+        self._counts = Counter(self.mine.values())
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -805,10 +808,12 @@ class Queue:
         """Keep the reviewer's decisions in step with what a service changed."""
         if change.record_id not in self._index:
             return
-        if change.after is None:
-            self.mine.pop(change.record_id, None)
-        else:
+        before = self.mine.pop(change.record_id, None)
+        if before is not None:
+            self._counts[before] -= 1
+        if change.after is not None:
             self.mine[change.record_id] = change.after
+            self._counts[change.after] += 1
 
     def set_closed(self, record_id: int, closed: bool) -> None:
         if closed:
@@ -817,7 +822,8 @@ class Queue:
             self.closed.discard(record_id)
 
     def progress(self) -> Progress:
-        counts = Counter(self.mine.values())
+        """Counted in memory, kept up to date by `apply` (no query per keypress)."""
+        counts = self._counts
         return Progress(
             self.stage.value,
             len(self.ids),
@@ -1020,7 +1026,7 @@ class RecordView:
     others: tuple[DecisionInfo, ...]
     my_tags: frozenset[str]
     other_tags: tuple[tuple[str, str], ...]  # (reviewer, tag code)
-    final: str | None
+    final: str | None  # when others' decisions are visible: the final decision; else None
     retrieval: str | None
     full_text: FullTextInfo | None
 
@@ -1113,7 +1119,8 @@ def record_view(ws: Workspace, record_id: int, stage: Stage | str) -> RecordView
             others=tuple(others),
             my_tags=my_tags,
             other_tags=other_tags,
-            final=final_decision_of(s, ws, record_id, st),
+            # the final decision is shown next to other reviewers' decisions; alone, yours stands
+            final=final_decision_of(s, ws, record_id, st) if others else None,
             retrieval=retrieval,
             full_text=full_text,
         )

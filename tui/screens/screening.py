@@ -348,6 +348,7 @@ class ScreeningScreen(Screen[None]):
         self.view: RecordView | None = None
         self.show_criteria = False
         self.pending_notes: dict[int, str] = {}
+        self._shown: dict[str, Text] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -406,30 +407,31 @@ class ScreeningScreen(Screen[None]):
 
     def render_all(self) -> None:
         if self.queue is None:
-            self.query_one("#progress", Static).update(Text(" no queue", style="dim"))
-            self.query_one("#record", Static).update("")
-            self.query_one("#tags", Static).update("")
-            self.query_one("#criteria", Static).update("")
+            self._put("#progress", Text(" no queue", style="dim"))
+            self._put("#record", Text(""))
+            self._put("#tags", Text(""))
+            self._put("#criteria", Text(""))
             return
-        self.query_one("#progress", Static).update(
-            progress_text(self.queue, self.actor_name, self.view)
-        )
+        self._put("#progress", progress_text(self.queue, self.actor_name, self.view), layout=False)
         if self.view is None:
             message = (
                 "Nothing to screen at this stage yet."
                 if not len(self.queue)
                 else "Every record at this stage has your decision."
             )
-            self.query_one("#record", Static).update(Text(message, style="bold"))
+            self._put("#record", Text(message, style="bold"))
         else:
             pending = self.pending_notes.get(self.view.id)
-            self.query_one("#record", Static).update(
-                record_text(self.view, self.ctx, self.settings.colours, pending)
-            )
-        self.query_one("#tags", Static).update(tags_text(self.view, self.ctx, self.settings))
-        self.query_one("#criteria", Static).update(
-            criteria_text(self.ctx, self.settings, self.show_criteria)
-        )
+            self._put("#record", record_text(self.view, self.ctx, self.settings.colours, pending))
+        self._put("#tags", tags_text(self.view, self.ctx, self.settings))
+        self._put("#criteria", criteria_text(self.ctx, self.settings, self.show_criteria))
+
+    def _put(self, selector: str, content: Text, layout: bool = True) -> None:
+        """Update a pane only when its content changed (a layout pass is the costly part)."""
+        if self._shown.get(selector) == content:
+            return
+        self._shown[selector] = content
+        self.query_one(selector, Static).update(content, layout=layout)
 
     def _refresh_view(self) -> None:
         if self.view is not None:
