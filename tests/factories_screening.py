@@ -7,7 +7,6 @@ Nothing here asserts anything.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
@@ -167,11 +166,31 @@ def add_document(
         return int(doc.id)
 
 
-@dataclass
-class Scenario:
-    """A small screened review with known counts (see `small_scenario`)."""
+def workspace_at(url: str, reviewer: str = "LLJ") -> Workspace:
+    """A migrated database at `url` (SQLite or PostgreSQL) holding the bundled review.yaml."""
+    from realist.db import migrate
 
-    ws: Workspace
-    medline: list[int]
-    embase: list[int]
-    other: list[int]
+    store = Store(url)
+    migrate.upgrade(store)
+    return screening_workspace(store, reviewer)
+
+
+def as_reviewer(ws: Workspace, name: str) -> Workspace:
+    """The same review, acting as another reviewer."""
+    return ws.with_actor(resolve_actor(ws.store, name))
+
+
+def add_reviewer(ws: Workspace, name: str, role: str = "reviewer") -> Workspace:
+    """Add a reviewer directly (set-up only) and return a workspace acting as them."""
+    with ws.store.transaction() as s:
+        s.add(Reviewer(name=name, role=role))
+    return as_reviewer(ws, name)
+
+
+def add_source_ids(ws: Workspace, source_ids: list[str], source_db: str = "Rayyan") -> list[int]:
+    """One record per given source id (in one batch), in that order."""
+    ids = add_batch(ws, len(source_ids), source_db=source_db, seed=len(source_ids))
+    with ws.store.transaction() as s:
+        for rid, sid in zip(ids, source_ids, strict=True):
+            s.execute(update(Record).where(Record.id == rid).values(source_id=sid))
+    return ids

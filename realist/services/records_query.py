@@ -227,11 +227,10 @@ def page_records(
                     ImportBatch.id, func.coalesce(ImportBatch.source_db, ImportBatch.file_name)
                 ).where(ImportBatch.review_id == ws.review_id)
             )
-            .tuples()
             .all()
         )
         fd = final_decisions(s, ws, st, ids)
-        final = dict(s.execute(select(fd.c.record_id, fd.c.decision)).tuples().all())
+        final = dict(s.execute(select(fd.c.record_id, fd.c.decision)).all())
         d = ScreeningDecision
         decisions: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for rec, name, dec in s.execute(

@@ -864,7 +864,6 @@ def open_queue(
                     visibility.decision_visibility(s, ws, d),
                 )
             )
-            .tuples()
             .all()
         )
         closed: set[int] = set()
@@ -910,7 +909,6 @@ def reviewer_progress(ws: Workspace, stage: Stage | str) -> Progress:
                 )
                 .group_by(d.decision)
             )
-            .tuples()
             .all()
         )
         not_retrieved = 0

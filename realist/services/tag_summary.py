@@ -116,12 +116,11 @@ def included_tag_sets(ws: Workspace) -> tuple[list[set[str]], int, int]:
             s, ws, Stage.TITLE_ABSTRACT, eligible_records(s, ws, Stage.TITLE_ABSTRACT)
         )
         fft = final_decisions(s, ws, Stage.FULL_TEXT)
-        ta = dict(s.execute(select(fta.c.record_id, fta.c.decision)).tuples().all())
+        ta = dict(s.execute(select(fta.c.record_id, fta.c.decision)).all())
         ft = dict(
             s.execute(
                 select(fft.c.record_id, fft.c.decision).where(fft.c.record_id.in_(eligible_ft))
             )
-            .tuples()
             .all()
         )
         not_retrieved = set(
