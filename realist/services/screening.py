@@ -942,6 +942,15 @@ def reviewer_progress(ws: Workspace, stage: Stage | str) -> Progress:
     )
 
 
+def record_count(ws: Workspace) -> int:
+    """How many records the review holds (duplicates included)."""
+    with ws.store.read() as s:
+        return int(
+            s.scalar(select(func.count()).select_from(Record).where(Record.review_id == ws.review_id))
+            or 0
+        )
+
+
 def find_record(ws: Workspace, text: str) -> int:
     """A record id from what a reviewer typed: '#123' is a record id; otherwise the id in the
     source file (Record.source_id), then a record id when the text is a number."""

@@ -1,7 +1,8 @@
 """The live PRISMA 2020 counts and the acting reviewer's screening progress, for the home screen.
 
-Counting reads the whole review, so it runs in a worker thread; the panel shows the previous
-figures (or "counting…") meanwhile and never blocks the screen.
+Counting reads the whole review: for a large review it runs in a worker thread and the panel shows
+the previous figures (or "counting…") meanwhile, never blocking the screen; a small review (fewer
+than SYNC_LIMIT records, a few milliseconds) is counted at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from realist.domain import Stage
 from realist.errors import RealistError
 from realist.services.context import Workspace
 from realist.services.prisma_counts import PrismaReport, prisma_report
-from realist.services.screening import Progress, reviewer_progress
+from realist.services.screening import Progress, record_count, reviewer_progress
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ def panel_text(data: PanelData) -> str:
             f"[dim]{len(problems)} arithmetic check(s) open: {waiting:,} waiting for a decision, "
             f"{conflicts:,} for resolution[/dim]"
         )
+    if b.documents_outside_flow:
+        lines.append(
+            f"[dim]{b.documents_outside_flow:,} document(s) were added without a record and are "
+            "not in the flow[/dim]"
+        )
     if data.reviewer is not None:
         parts = [
             f"{Stage(p.stage).label} {p.screened:,}/{p.total:,} (remaining {p.remaining:,})"
@@ -68,6 +74,9 @@ def panel_text(data: PanelData) -> str:
         ]
         lines.append(f"[b]{escape(data.reviewer)}[/b]: " + " · ".join(parts))
     return "\n".join(lines)
+
+
+SYNC_LIMIT = 20_000
 
 
 class PrismaPanel(Static):
@@ -80,14 +89,22 @@ class PrismaPanel(Static):
     def __init__(self, ws: Workspace, **options: Any) -> None:
         super().__init__("[b]PRISMA 2020[/b] [dim]counting…[/dim]", **options)
         self.ws = ws
+        self._small: bool | None = None
 
     def reload(self) -> None:
-        self._count()
+        if self._small is None:
+            self._small = record_count(self.ws) < SYNC_LIMIT
+        if self._small:
+            self.update(self._text())
+        else:
+            self._count()
+
+    def _text(self) -> str:
+        try:
+            return panel_text(panel_data(self.ws))
+        except RealistError as exc:
+            return f"[b]PRISMA 2020[/b] [dim]not available: {escape(str(exc))}[/dim]"
 
     @work(thread=True, exclusive=True, group="prisma-panel")
     def _count(self) -> None:
-        try:
-            text = panel_text(panel_data(self.ws))
-        except RealistError as exc:
-            text = f"[b]PRISMA 2020[/b] [dim]not available: {escape(str(exc))}[/dim]"
-        self.app.call_from_thread(self.update, text)
+        self.app.call_from_thread(self.update, self._text())
