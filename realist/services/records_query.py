@@ -117,13 +117,19 @@ def _reviewer_id(s: Session, name: str) -> int:
     return int(rid)
 
 
-def filtered(s: Session, ws: Workspace, q: RecordQuery) -> Select[Any]:
+def filtered(s: Session, ws: Workspace, q: RecordQuery, paging: bool = False) -> Select[Any]:
     """SELECT of the records (id, source_id, year, title, authors, batch_id) matching `q`,
-    unordered and unpaged."""
+    unordered and unpaged (`paging`: written for reading one page in file order)."""
     st = parse_stage(q.stage)
+    review: Any = Record.review_id
+    dup: Any = Record.duplicate_of_id
+    if paging and q.sort == "file":
+        # "+ 0" keeps SQLite from filtering on ix_records_review_dup and then sorting every
+        # record: it walks ix_records_batch_position in order and stops after one page.
+        review, dup = review + 0, dup + 0
     stmt = select(
         Record.id, Record.source_id, Record.year, Record.title, Record.authors, Record.batch_id
-    ).where(Record.review_id == ws.review_id, Record.duplicate_of_id.is_(None))
+    ).where(review == ws.review_id, dup.is_(None))
     if st is Stage.FULL_TEXT:
         stmt = stmt.where(Record.id.in_(eligible_records(s, ws, st).scalar_subquery()))
     if q.decision is not None and q.decision not in DECISION_FILTERS:
@@ -217,7 +223,8 @@ def page_records(
     offset = max(0, min(offset, max(total - 1, 0)))
     st = parse_stage(q.stage)
     with ws.store.read() as s:
-        rows = s.execute(filtered(s, ws, q).order_by(*_order(q)).offset(offset).limit(limit)).all()
+        page = filtered(s, ws, q, paging=True).order_by(*_order(q)).offset(offset).limit(limit)
+        rows = s.execute(page).all()
         ids = [r.id for r in rows]
         if not ids:
             return RecordPage(q, offset, total)
@@ -226,8 +233,7 @@ def page_records(
                 select(
                     ImportBatch.id, func.coalesce(ImportBatch.source_db, ImportBatch.file_name)
                 ).where(ImportBatch.review_id == ws.review_id)
-            )
-            .all()
+            ).all()
         )
         fd = final_decisions(s, ws, st, ids)
         final = dict(s.execute(select(fd.c.record_id, fd.c.decision)).all())

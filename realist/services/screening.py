@@ -863,8 +863,7 @@ def open_queue(
                     d.review_id == ws.review_id,
                     visibility.decision_visibility(s, ws, d),
                 )
-            )
-            .all()
+            ).all()
         )
         closed: set[int] = set()
         if st is Stage.FULL_TEXT:
@@ -908,8 +907,7 @@ def reviewer_progress(ws: Workspace, stage: Stage | str) -> Progress:
                     visibility.decision_visibility(s, ws, d),
                 )
                 .group_by(d.decision)
-            )
-            .all()
+            ).all()
         )
         not_retrieved = 0
         if st is Stage.FULL_TEXT:
@@ -946,7 +944,9 @@ def record_count(ws: Workspace) -> int:
     """How many records the review holds (duplicates included)."""
     with ws.store.read() as s:
         return int(
-            s.scalar(select(func.count()).select_from(Record).where(Record.review_id == ws.review_id))
+            s.scalar(
+                select(func.count()).select_from(Record).where(Record.review_id == ws.review_id)
+            )
             or 0
         )
 

@@ -120,8 +120,7 @@ def included_tag_sets(ws: Workspace) -> tuple[list[set[str]], int, int]:
         ft = dict(
             s.execute(
                 select(fft.c.record_id, fft.c.decision).where(fft.c.record_id.in_(eligible_ft))
-            )
-            .all()
+            ).all()
         )
         not_retrieved = set(
             s.scalars(

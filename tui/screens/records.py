@@ -152,9 +152,17 @@ class RecordsScreen(Screen[None]):
         self.title = "Records"
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
-        table.border_title = "Records · loading…"
         table.focus()
-        self.reload(count=True)
+        # The first page in file order is cheap (an index walk): show it at once; later
+        # loads (filters, searches, pages deep in the list) run in a worker thread.
+        self.generation += 1
+        try:
+            page = page_records(self.ws, self.query_state, 0, self.page_size)
+        except RealistError as exc:
+            self.notify(str(exc), severity="error")
+            table.border_title = "Records"
+            return
+        self._fill(page, self.generation, False)
 
     def on_screen_resume(self) -> None:
         if self.page is not None:
