@@ -37,7 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import exists, select, text  # noqa: E402
+from sqlalchemy import exists, func, select, text  # noqa: E402
 
 from realist.db import migrate  # noqa: E402
 from realist.db.models import Record, ScreeningDecision  # noqa: E402
@@ -310,11 +310,20 @@ def explain(ws: Workspace) -> None:
             "queue ids (file order)": screening.eligible_records(
                 s, ws, Stage.TITLE_ABSTRACT
             ).order_by(Record.batch_id, Record.position, Record.id),
-            "list page (file order)": filtered(s, ws, RecordQuery())
+            "list page (file order)": filtered(s, ws, RecordQuery(), paging=True)
             .order_by(Record.batch_id, Record.position, Record.id)
             .limit(100),
             "final decisions (title/abstract)": select(
                 screening.final_decisions(s, ws, Stage.TITLE_ABSTRACT)
+            ),
+            "decide: the reviewer's current row": select(ScreeningDecision.id).where(
+                ScreeningDecision.record_id == 1,
+                ScreeningDecision.reviewer_id == 1,
+                ScreeningDecision.stage == "title_abstract",
+                ScreeningDecision.is_current,
+            ),
+            "list count": select(func.count()).select_from(
+                filtered(s, ws, RecordQuery()).with_only_columns(Record.id).subquery()
             ),
             "undo: latest current decision": select(ScreeningDecision.id)
             .where(
