@@ -161,15 +161,15 @@ def decide(
     click.echo(f"record {rid}: {change.after} {verb} ({Stage(stage).label})")
 
 
-@cli.command()
+@cli.command("undo-decision")
 @click.option("--stage", type=STAGES, default=Stage.TITLE_ABSTRACT.value, show_default=True)
 @pass_state
-def undo(state: CliState, stage: str) -> None:
+def undo_decision(state: CliState, stage: str) -> None:
     """Undo your most recent screening decision at a stage (repeat to go further back).
 
     \b
     Example:
-      realist --reviewer JF undo --stage title_abstract
+      realist --reviewer JF undo-decision --stage title_abstract
     """
     change = screening.undo_last(state.workspace(), stage)
     if change is None:
