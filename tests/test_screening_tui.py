@@ -313,3 +313,20 @@ async def test_open_at_a_record_not_in_the_queue_warns(ws: Workspace) -> None:
         await pilot.pause()
         assert any("not in your queue at the full text stage" in n for n in notes(app))
         assert "Nothing to screen at this stage yet" in text(app, "#record")
+
+
+async def test_a_database_error_is_a_notification_not_a_crash(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    app = RealistApp(ws)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await open_screen(app, pilot)
+        monkeypatch.setattr(sc, "decide", locked)
+        await pilot.press("i")
+        assert "database error: database is locked" in notes(app)
+        assert current_id(app) == 1 and isinstance(app.screen, ScreeningScreen)

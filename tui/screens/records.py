@@ -15,7 +15,6 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select
 
 from realist.domain import Decision, Stage
-from realist.errors import RealistError
 from realist.services.context import Workspace
 from realist.services.records_query import (
     CONFLICT,
@@ -28,6 +27,7 @@ from realist.services.records_query import (
 )
 from realist.settings import load_settings
 from tui.registry import destination
+from tui.widgets.errors import USER_ERRORS, user_message
 
 SHORT = {"include": "inc", "exclude": "exc", "maybe": "may", "conflict": "CONFLICT"}
 SORT_OPTIONS = [
@@ -158,8 +158,8 @@ class RecordsScreen(Screen[None]):
         self.generation += 1
         try:
             page = page_records(self.ws, self.query_state, 0, self.page_size)
-        except RealistError as exc:
-            self.notify(str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.notify(user_message(exc), severity="error")
             table.border_title = "Records"
             return
         self._fill(page, self.generation, False)
@@ -182,8 +182,8 @@ class RecordsScreen(Screen[None]):
     ) -> None:
         try:
             page = page_records(self.ws, query, offset, self.page_size, total)
-        except RealistError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.app.call_from_thread(self.notify, user_message(exc), severity="error")
             return
         self.app.call_from_thread(self._fill, page, generation, keep_cursor)
 

@@ -20,7 +20,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from realist.domain import Decision, Retrieval, Stage, TagGroup
-from realist.errors import RealistError
 from realist.services import fulltext, screening
 from realist.services.context import Workspace
 from realist.services.screening import (
@@ -34,6 +33,7 @@ from realist.services.screening import (
 )
 from realist.settings import ACTIONS, LoadedSettings, Settings, load_settings
 from tui.registry import destination
+from tui.widgets.errors import USER_ERRORS, user_message
 from tui.widgets.prompts import ChoicePicker, TextPrompt
 
 DECISION_STYLE = {
@@ -387,9 +387,9 @@ class ScreeningScreen(Screen[None]):
                 )
                 order = "file"
             self.queue = screening.open_queue(self.ws, self.stage, order, self.settings.queue_seed)
-        except RealistError as exc:
+        except USER_ERRORS as exc:
             self.queue = None
-            self.notify(str(exc), severity="error")
+            self.notify(user_message(exc), severity="error")
             self.render_all()
             return
         if record_id is not None and not self.queue.goto(record_id):
@@ -489,8 +489,8 @@ class ScreeningScreen(Screen[None]):
                 reason=reason,
                 note=note if note is not None else KEEP,
             )
-        except RealistError as exc:
-            self.notify(str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.notify(user_message(exc), severity="error")
             return
         self.pending_notes.pop(rid, None)
         self._apply(change)
@@ -546,8 +546,8 @@ class ScreeningScreen(Screen[None]):
                 return
             try:
                 change = screening.annotate(self.ws, rid, self.stage, text)
-            except RealistError as exc:
-                self.notify(str(exc), severity="error")
+            except USER_ERRORS as exc:
+                self.notify(user_message(exc), severity="error")
                 return
             self._apply(change)
             self._refresh_view()
@@ -564,8 +564,8 @@ class ScreeningScreen(Screen[None]):
     def action_undo(self) -> None:
         try:
             change = screening.undo_last(self.ws, self.stage)
-        except RealistError as exc:
-            self.notify(str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.notify(user_message(exc), severity="error")
             return
         if change is None:
             self.notify(f"nothing to undo at the {self.stage.label} stage")
@@ -604,8 +604,8 @@ class ScreeningScreen(Screen[None]):
                 return
             try:
                 rid = screening.find_record(self.ws, text)
-            except RealistError as exc:
-                self.notify(str(exc), severity="error")
+            except USER_ERRORS as exc:
+                self.notify(user_message(exc), severity="error")
                 return
             if not self.queue.goto(rid):
                 self.notify(
@@ -633,8 +633,8 @@ class ScreeningScreen(Screen[None]):
             return
         try:
             change = screening.toggle_tag(self.ws, rid, code, self.stage)
-        except RealistError as exc:
-            self.notify(str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.notify(user_message(exc), severity="error")
             return
         self._refresh_view()
         self.notify(f"{change.label}: {'on' if change.on else 'off'}", timeout=2)
@@ -650,8 +650,8 @@ class ScreeningScreen(Screen[None]):
                 return
             try:
                 change = screening.toggle_label(self.ws, rid, text, self.stage)
-            except RealistError as exc:
-                self.notify(str(exc), severity="error")
+            except USER_ERRORS as exc:
+                self.notify(user_message(exc), severity="error")
                 return
             self.ctx = screening.screening_context(self.ws)
             self._refresh_view()
@@ -686,8 +686,8 @@ class ScreeningScreen(Screen[None]):
     def _attach_file(self, rid: int, path: Path) -> None:
         try:
             result = fulltext.attach_file(self.ws, path, record_id=rid)
-        except RealistError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.app.call_from_thread(self.notify, user_message(exc), severity="error")
             return
         except OSError as exc:
             self.app.call_from_thread(
@@ -709,8 +709,8 @@ class ScreeningScreen(Screen[None]):
             return
         try:
             fulltext.mark_not_retrieved(self.ws, rid)
-        except RealistError as exc:
-            self.notify(str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.notify(user_message(exc), severity="error")
             return
         if self.queue is not None:
             self.queue.set_closed(rid, True)

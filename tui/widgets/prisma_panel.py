@@ -15,10 +15,10 @@ from textual import work
 from textual.widgets import Static
 
 from realist.domain import Stage
-from realist.errors import RealistError
 from realist.services.context import Workspace
 from realist.services.prisma_counts import PrismaReport, prisma_report
 from realist.services.screening import Progress, record_count, reviewer_progress
+from tui.widgets.errors import USER_ERRORS, user_message
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,8 @@ class PrismaPanel(Static):
     def _text(self) -> str:
         try:
             return panel_text(panel_data(self.ws))
-        except RealistError as exc:
-            return f"[b]PRISMA 2020[/b] [dim]not available: {escape(str(exc))}[/dim]"
+        except USER_ERRORS as exc:
+            return f"[b]PRISMA 2020[/b] [dim]not available: {escape(user_message(exc))}[/dim]"
 
     @work(thread=True, exclusive=True, group="prisma-panel")
     def _count(self) -> None:
