@@ -250,3 +250,13 @@ def test_cli_import_decisions(ws: Workspace, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "2 decisions imported for JF at the title/abstract stage" in r.output
     assert current(ws)  # acted as JF (no --reviewer before the command)
+
+
+def test_asreview_newer_export_prefers_asreview_label_and_keeps_notes(ws: Workspace) -> None:
+    ids = add_source_ids(ws, ["0", "1", "2"])
+    report = import_decisions(ws, FIXTURES / "asreview_v2_export.csv", "JF")
+    assert report.layout == "asreview" and report.unlabelled == 1
+    got = current(ws)
+    assert got[ids[0]][:3] == ("include", None, "clear equity focus")
+    assert got[ids[1]][0] == "exclude"  # asreview_label wins over the input file's 'included'
+    assert ids[2] not in got

@@ -3,8 +3,9 @@
 Three layouts are recognised from the header row:
 - generic: `source_id,decision[,reason,note]` with include / exclude / maybe (any case; also
   1 = include, 0 = exclude); an empty decision is a record not decided yet;
-- ASReview exports: `record_id` (or `id`) and `included`, `label_included` or `final_included`
-  with 1 = include, 0 = exclude, -1 or empty = unlabelled;
+- ASReview exports: `record_id` (or `id`) and its label column (`asreview_label`, `included`,
+  `label_included`, `final_included`, ... as ASReview names it) with 1 = include, 0 = exclude, -1
+  or empty = unlabelled; `asreview_note` becomes the note;
 - Rayyan exports: `key` and `notes` holding `RAYYAN-INCLUSION: {"Name"=>"Included"}` (Excluded,
   Maybe), `RAYYAN-EXCLUSION-REASONS: ...`, `RAYYAN-LABELS: ...` and `USER-NOTES: ...`.
 
@@ -41,7 +42,11 @@ from realist.services.screening import ReasonInfo, eligible_records, parse_stage
 
 SHOW: Final = 5  # problems listed per kind in an error message
 ID_COLUMNS: Final = ("source_id", "record_id", "id", "key")
-LABEL_COLUMNS: Final = ("included", "label_included", "final_included")
+# ASReview's names for its label column, newest export first (asreview/data/record.py)
+LABEL_COLUMNS: Final = (
+    "asreview_label", "included", "label_included", "final_included", "included_label",
+    "included_final", "included_flag", "include", "label",
+)  # fmt: skip
 GENERIC_VALUES: Final = {
     "include": "include", "included": "include", "1": "include",
     "exclude": "exclude", "excluded": "exclude", "0": "exclude",
@@ -166,7 +171,7 @@ def read_rows(path: Path) -> tuple[str, list[dict[str, str]], list[int], str]:
     else:
         raise InvalidInputError(
             f"{path}:1: no decision column; expected `source_id,decision[,reason,note]`, an "
-            "ASReview export (record_id + included or label_included) or a Rayyan export "
+            "ASReview export (record_id + asreview_label, included or label_included) or a Rayyan export "
             f"(key + notes); found columns: {', '.join(header[:12])}"
         )
     if id_col is None:
@@ -242,7 +247,7 @@ def parse_rows(
             if decision is None:
                 bad.append(f"line {line}: {col} {value!r}")
                 continue
-            reason, note = None, None
+            reason, note = None, (row.get("asreview_note") or "").strip() or None
         else:
             fields = _rayyan_fields(row.get("notes", ""))
             value = _pairs(fields.get("RAYYAN-INCLUSION", "")).get(chosen or "", "")
