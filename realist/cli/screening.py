@@ -106,10 +106,10 @@ def import_decisions_cmd(
 
     FILE is a CSV with `source_id,decision[,reason,note]` (include, exclude, maybe or 1/0),
     an ASReview export (record_id + asreview_label / included / label_included: 1, 0, -1 or
-    empty) or a Rayyan
-    export (key + notes with RAYYAN-INCLUSION). Rows are matched on the record's id in its
-    source file. All or nothing: unknown or ambiguous ids stop the import unless
-    --skip-unmatched. Acting as NAME unless --reviewer before the command names a lead.
+    empty) or a Rayyan export (key + notes with RAYYAN-INCLUSION). Rows are matched on the
+    record's id in its source file. All or nothing: unknown or ambiguous ids stop the import
+    unless --skip-unmatched. Acts as NAME, unless --reviewer before the command names someone
+    (who must then be NAME or a lead).
 
     \b
     Examples:
