@@ -76,10 +76,12 @@ class Settings:
     page_size: int = 100
 
     def keys_for(self, action: str) -> tuple[str, ...]:
+        """The keys bound to an action (see ACTIONS)."""
         return self.keys.get(action, ACTIONS[action][0])
 
     @staticmethod
     def description(action: str) -> str:
+        """What an action does, in a word or two (footer and help)."""
         return ACTIONS[action][1]
 
 
@@ -97,6 +99,7 @@ def config_dir() -> Path:
 
 
 def config_path() -> Path:
+    """Where the config file is looked for."""
     return config_dir() / CONFIG_FILE
 
 

@@ -49,6 +49,7 @@ class RecordQuery:
     descending: bool = False
 
     def with_(self, **changes: Any) -> RecordQuery:
+        """A copy with some fields changed."""
         return replace(self, **changes)
 
 

@@ -275,16 +275,19 @@ class ScreeningContext:
     highlight: HighlightRules
 
     def reasons_for(self, stage: Stage | str) -> list[ReasonInfo]:
+        """The exclusion reasons offered at `stage`."""
         st = parse_stage(stage).value
         return [r for r in self.reasons if not r.stages or st in r.stages]
 
     def reason_label(self, code: str | None) -> str | None:
+        """The label of a reason code (the code itself when the review no longer has it)."""
         if code is None:
             return None
         return next((r.label for r in self.reasons if r.code == code), code)
 
 
 def reason_infos(s: Session, review_id: int) -> list[ReasonInfo]:
+    """The review's exclusion reasons, in their order."""
     rows = s.scalars(
         select(ExclusionReason)
         .where(ExclusionReason.review_id == review_id)
@@ -294,6 +297,7 @@ def reason_infos(s: Session, review_id: int) -> list[ReasonInfo]:
 
 
 def tag_infos(s: Session, review_id: int) -> list[TagInfo]:
+    """The review's tags (PROGRESS, Plus, focus, custom labels), in their order."""
     rows = s.scalars(
         select(TagDef).where(TagDef.review_id == review_id).order_by(TagDef.position, TagDef.id)
     )
@@ -816,6 +820,7 @@ class Queue:
             self._counts[change.after] += 1
 
     def set_closed(self, record_id: int, closed: bool) -> None:
+        """Mark a record as needing no decision (report not retrieved), or needing one again."""
         if closed:
             self.closed.add(record_id)
         else:

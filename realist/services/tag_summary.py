@@ -52,6 +52,7 @@ class TagSummary:
     no_focus: int = 0  # documents tagged neither gap nor targeted
 
     def by_group(self, group: str) -> list[TagCount]:
+        """The counts of one tag group (progress, plus, focus, custom), in the review's order."""
         return [t for t in self.tags if t.group == group]
 
     def to_dict(self) -> dict[str, Any]:

@@ -178,6 +178,7 @@ def record_text(
 
 
 def full_text_lines(view: RecordView) -> Text:
+    """The full-text state of the record: the attached file and its first lines, or why not."""
     out = Text()
     if view.full_text is not None:
         ft = view.full_text
@@ -197,6 +198,7 @@ def full_text_lines(view: RecordView) -> Text:
 
 
 def decision_lines(view: RecordView, pending_note: str | None) -> Text:
+    """Your decision and note, the other reviewers' (when visible) and the final decision."""
     out = Text()
     out.append("Your decision ", style="bold")
     if view.mine is None:
