@@ -85,8 +85,16 @@ def run_ours(
         lambda: find_duplicates(labelled.records, thresholds=thresholds), repeat
     )
     acc = evaluate(result, labelled)
-    return Row("realist", seconds, acc.sensitivity, acc.removed_correctly, acc.removable,
-               acc.false_positives, acc.uncertain_pairs, acc.uncertain_true)
+    return Row(
+        "realist",
+        seconds,
+        acc.sensitivity,
+        acc.removed_correctly,
+        acc.removable,
+        acc.false_positives,
+        acc.uncertain_pairs,
+        acc.uncertain_true,
+    )
 
 
 def load_bib_dedupe() -> Any | None:
@@ -121,19 +129,31 @@ def run_bib_dedupe(bd: Any, folder: Path, labelled: LabelledSet, repeat: int) ->
         for a, b in zip(maybe["ID_1"], maybe["ID_2"], strict=True)
         if ours_id[a] in group_of and group_of.get(ours_id[b]) == group_of[ours_id[a]]
     )
-    return Row("bib-dedupe", seconds, removed / labelled.removable, removed, labelled.removable,
-               fp, len(maybe), maybe_true)
+    return Row(
+        "bib-dedupe",
+        seconds,
+        removed / labelled.removable,
+        removed,
+        labelled.removable,
+        fp,
+        len(maybe),
+        maybe_true,
+    )
 
 
 def print_rows(name: str, rows: list[Row]) -> None:
     """A small table for one set, with the speed ratio when both tools ran."""
     print(f"\n{name}")
-    print(f"  {'tool':<11} {'time s':>8} {'sensitivity':>12} {'removed':>9} {'false +':>8} "
-          f"{'uncertain (true)':>17}")
+    print(
+        f"  {'tool':<11} {'time s':>8} {'sensitivity':>12} {'removed':>9} {'false +':>8} "
+        f"{'uncertain (true)':>17}"
+    )
     for r in rows:
         unc = "-" if r.uncertain is None else f"{r.uncertain} ({r.uncertain_true})"
-        print(f"  {r.tool:<11} {r.seconds:>8.3f} {r.sensitivity:>12.3f} "
-              f"{r.removed:>4}/{r.removable:<4} {r.false_positives:>8} {unc:>17}")
+        print(
+            f"  {r.tool:<11} {r.seconds:>8.3f} {r.sensitivity:>12.3f} "
+            f"{r.removed:>4}/{r.removable:<4} {r.false_positives:>8} {unc:>17}"
+        )
     if len(rows) == 2 and rows[0].seconds > 0:
         print(f"  speed ratio: realist is {rows[1].seconds / rows[0].seconds:.1f}x faster")
 
@@ -148,26 +168,38 @@ def sweep(sets: dict[str, LabelledSet]) -> None:
     for title_same in (0.85, 0.90, 0.95, 0.98):
         for title_close in (0.60, 0.70, 0.80, 0.90):
             for author_same in (0.70, 0.80, 0.90, 0.95):
-                grid.append(replace(DEFAULT_THRESHOLDS, title_same=title_same,
-                                    title_close=title_close, author_same=author_same))
+                grid.append(
+                    replace(
+                        DEFAULT_THRESHOLDS,
+                        title_same=title_same,
+                        title_close=title_close,
+                        author_same=author_same,
+                    )
+                )
     names = [n for n in ("stroke", "respiratory") if n in sets]
     table: dict[Thresholds, dict[str, Row]] = {}
     print(f"\nthreshold sweep ({len(grid)} settings): sensitivity / false positives")
-    print(f"  {'title_same':>10} {'title_close':>11} {'author_same':>11}  " +
-          "  ".join(f"{n:>16}" for n in names))
+    print(
+        f"  {'title_same':>10} {'title_close':>11} {'author_same':>11}  "
+        + "  ".join(f"{n:>16}" for n in names)
+    )
     for t in grid:
         table[t] = {n: run_ours(sets[n], 1, t) for n in names}
         mark = "  <- defaults" if t == DEFAULT_THRESHOLDS else ""
         cells = "  ".join(
             f"{table[t][n].sensitivity:>11.3f} /{table[t][n].false_positives:>3}" for n in names
         )
-        print(f"  {t.title_same:>10.2f} {t.title_close:>11.2f} {t.author_same:>11.2f}  "
-              f"{cells}{mark}")
+        print(
+            f"  {t.title_same:>10.2f} {t.title_close:>11.2f} {t.author_same:>11.2f}  {cells}{mark}"
+        )
 
     def distance(t: Thresholds) -> float:
         d = DEFAULT_THRESHOLDS
-        return (abs(t.title_same - d.title_same) + abs(t.title_close - d.title_close)
-                + abs(t.author_same - d.author_same))
+        return (
+            abs(t.title_same - d.title_same)
+            + abs(t.title_close - d.title_close)
+            + abs(t.author_same - d.author_same)
+        )
 
     if len(names) == 2:
         print("\nhold-out: thresholds picked on one set (max sensitivity, 0 false positives)")
@@ -175,9 +207,11 @@ def sweep(sets: dict[str, LabelledSet]) -> None:
             ok = [t for t in grid if table[t][tune].false_positives == 0]
             best = max(ok, key=lambda t: (table[t][tune].sensitivity, -distance(t)))
             r = table[best][test]
-            print(f"  tuned on {tune:<11} -> title_same {best.title_same:.2f}, title_close "
-                  f"{best.title_close:.2f}, author_same {best.author_same:.2f}; on {test}: "
-                  f"sensitivity {r.sensitivity:.3f}, false positives {r.false_positives}")
+            print(
+                f"  tuned on {tune:<11} -> title_same {best.title_same:.2f}, title_close "
+                f"{best.title_close:.2f}, author_same {best.author_same:.2f}; on {test}: "
+                f"sensitivity {r.sensitivity:.3f}, false positives {r.false_positives}"
+            )
         zero_fp = sum(1 for t in grid if all(table[t][n].false_positives == 0 for n in names))
         print(f"  settings with zero false positives on both sets: {zero_fp}/{len(grid)}")
 
@@ -193,8 +227,12 @@ def screening_check(shared: Path) -> None:
         return
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    records = [DedupRecord(int(r["record_id"]), r["title"], None, None, None,
-                           abstract=r["abstract"] or None) for r in rows]
+    records = [
+        DedupRecord(
+            int(r["record_id"]), r["title"], None, None, None, abstract=r["abstract"] or None
+        )
+        for r in rows
+    ]
     truth = {
         tuple(sorted((int(r["record_id"]), int(float(r["duplicate_record_id"])))))
         for r in rows
@@ -205,10 +243,14 @@ def screening_check(shared: Path) -> None:
     seconds = time.perf_counter() - start
     certain = {(p.a, p.b) for p in result.certain}
     queued = {(p.a, p.b) for p in result.uncertain}
-    print(f"\nNagtegaal_2019 screening set ({len(records)} records, titles and abstracts only, "
-          f"{len(truth)} labelled duplicate pairs), realist {seconds:.2f} s:")
-    print(f"  merged automatically {len(certain & truth)}, queued {len(queued & truth)}, "
-          f"missed {len(truth - certain - queued)}; uncertain pairs {len(queued)}")
+    print(
+        f"\nNagtegaal_2019 screening set ({len(records)} records, titles and abstracts only, "
+        f"{len(truth)} labelled duplicate pairs), realist {seconds:.2f} s:"
+    )
+    print(
+        f"  merged automatically {len(certain & truth)}, queued {len(queued & truth)}, "
+        f"missed {len(truth - certain - queued)}; uncertain pairs {len(queued)}"
+    )
     titles = {r.id: r.title or "" for r in records}
     for a, b in sorted(certain - truth):
         print(f"  merged but not labelled: {a} {b}: {titles[a][:60]!r} | {titles[b][:60]!r}")
@@ -246,11 +288,14 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(run_bib_dedupe(bd, folder, labelled, args.repeat))
         for r in rows:
             totals[r.tool] += r.seconds
-        print_rows(f"{folder.name} ({len(labelled.records)} records, "
-                   f"{len(labelled.groups)} groups)", rows)
+        print_rows(
+            f"{folder.name} ({len(labelled.records)} records, {len(labelled.groups)} groups)", rows
+        )
     if bd is not None and totals["realist"] > 0:
-        print(f"\nall sets: realist {totals['realist']:.2f} s, bib-dedupe "
-              f"{totals['bib-dedupe']:.2f} s, {totals['bib-dedupe'] / totals['realist']:.1f}x")
+        print(
+            f"\nall sets: realist {totals['realist']:.2f} s, bib-dedupe "
+            f"{totals['bib-dedupe']:.2f} s, {totals['bib-dedupe'] / totals['realist']:.1f}x"
+        )
     screening_check(data.parent)
     if args.sweep:
         sweep(sets)

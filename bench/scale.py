@@ -127,8 +127,19 @@ def load_work_pool(shared: Path) -> list[Work]:
             if not r.title:
                 continue
             raw_authors = r.authors if isinstance(r.authors, str) else ""
-            add(Work(r.title, _bibtex_people(raw_authors or ""), r.year, r.journal, r.volume,
-                     r.issue if name == "stroke" else None, r.pages, None, None))
+            add(
+                Work(
+                    r.title,
+                    _bibtex_people(raw_authors or ""),
+                    r.year,
+                    r.journal,
+                    r.volume,
+                    r.issue if name == "stroke" else None,
+                    r.pages,
+                    None,
+                    None,
+                )
+            )
     seen_pmids: set[str] = set()
     for path in sorted((shared / "screening").glob("*/*.csv")):
         with path.open(newline="", encoding="utf-8") as fh:
@@ -143,24 +154,64 @@ def load_work_pool(shared: Path) -> list[Work]:
                 title = (row.get("title") or "").strip()
                 if not title:
                     continue
-                add(Work(title, _given_first_people(row.get("authors") or ""),
-                         _int_or_none(row.get("year")), None, None, None, None, pmid,
-                         (row.get("abstract") or "").strip() or None))
+                add(
+                    Work(
+                        title,
+                        _given_first_people(row.get("authors") or ""),
+                        _int_or_none(row.get("year")),
+                        None,
+                        None,
+                        None,
+                        None,
+                        pmid,
+                        (row.get("abstract") or "").strip() or None,
+                    )
+                )
     return works
 
 
 # --------------------------------------------------------------------------- perturbations
 
 _JOURNAL_ABBREV = {
-    "journal": "J", "american": "Am", "international": "Int", "medicine": "Med", "medical": "Med",
-    "research": "Res", "clinical": "Clin", "rehabilitation": "Rehabil", "archives": "Arch",
-    "annals": "Ann", "british": "Br", "european": "Eur", "society": "Soc", "association": "Assoc",
-    "national": "Natl", "surgery": "Surg", "physical": "Phys", "therapy": "Ther",
-    "psychiatry": "Psychiatry", "neurology": "Neurol", "respiratory": "Respir", "critical": "Crit",
-    "care": "Care", "cardiology": "Cardiol", "oncology": "Oncol", "disorders": "Disord",
-    "occupational": "Occup", "pediatrics": "Pediatr", "thoracic": "Thorac", "science": "Sci",
-    "sciences": "Sci", "quarterly": "Q", "review": "Rev", "reviews": "Rev", "disease": "Dis",
-    "diseases": "Dis", "health": "Health", "brain": "Brain", "stroke": "Stroke",
+    "journal": "J",
+    "american": "Am",
+    "international": "Int",
+    "medicine": "Med",
+    "medical": "Med",
+    "research": "Res",
+    "clinical": "Clin",
+    "rehabilitation": "Rehabil",
+    "archives": "Arch",
+    "annals": "Ann",
+    "british": "Br",
+    "european": "Eur",
+    "society": "Soc",
+    "association": "Assoc",
+    "national": "Natl",
+    "surgery": "Surg",
+    "physical": "Phys",
+    "therapy": "Ther",
+    "psychiatry": "Psychiatry",
+    "neurology": "Neurol",
+    "respiratory": "Respir",
+    "critical": "Crit",
+    "care": "Care",
+    "cardiology": "Cardiol",
+    "oncology": "Oncol",
+    "disorders": "Disord",
+    "occupational": "Occup",
+    "pediatrics": "Pediatr",
+    "thoracic": "Thorac",
+    "science": "Sci",
+    "sciences": "Sci",
+    "quarterly": "Q",
+    "review": "Rev",
+    "reviews": "Rev",
+    "disease": "Dis",
+    "diseases": "Dis",
+    "health": "Health",
+    "brain": "Brain",
+    "stroke": "Stroke",
 }
 _JOURNAL_DROP = {"of", "the", "and", "&", "in", "for", "on"}
 
@@ -269,8 +320,9 @@ class ScaleSet:
 
     def labelled(self) -> LabelledSet:
         """The same set as a LabelledSet, for `realist.dedup.evaluation.evaluate`."""
-        return LabelledSet("scale", self.records, self.groups,
-                           {r.id: str(r.id) for r in self.records})
+        return LabelledSet(
+            "scale", self.records, self.groups, {r.id: str(r.id) for r in self.records}
+        )
 
 
 class TitleModel:
@@ -317,8 +369,17 @@ def _synthetic_work(
     authors = tuple(
         Person(rng.choice(people).surname, rng.choice(people).given) for _ in range(count)
     )
-    return Work(model.title(rng), authors, rng.randint(1985, 2024), None, None, None, None, None,
-                rng.choice(pool).abstract)
+    return Work(
+        model.title(rng),
+        authors,
+        rng.randint(1985, 2024),
+        None,
+        None,
+        None,
+        None,
+        None,
+        rng.choice(pool).abstract,
+    )
 
 
 def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None) -> ScaleSet:
@@ -369,16 +430,27 @@ def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None
             rid = len(records) + 1
             ids.append(rid)
             if k == 0:
-                rec = DedupRecord(rid, work.title, render_authors(work.authors, rng), work.year,
-                                  journal, volume=volume, issue=work.issue, pages=pages,
-                                  doi=doi, pmid=work.pmid, abstract=work.abstract)
+                rec = DedupRecord(
+                    rid,
+                    work.title,
+                    render_authors(work.authors, rng),
+                    work.year,
+                    journal,
+                    volume=volume,
+                    issue=work.issue,
+                    pages=pages,
+                    doi=doi,
+                    pmid=work.pmid,
+                    abstract=work.abstract,
+                )
             else:
                 year = work.year
                 if year is not None and rng.random() < 0.04:
                     year += 1  # print year after the online-first year
                 r = rng.random()
-                copy_doi = None if r < 0.4 else (f"https://doi.org/{doi.upper()}" if r < 0.6
-                                                  else doi)
+                copy_doi = (
+                    None if r < 0.4 else (f"https://doi.org/{doi.upper()}" if r < 0.6 else doi)
+                )
                 rec = DedupRecord(
                     rid,
                     perturb_title(work.title, rng),
@@ -398,10 +470,18 @@ def build_scale_set(size: int, seed: int = 1, pool: Sequence[Work] | None = None
         if rng.random() < 0.01:
             errata += 1
             first = rng.randint(1, 2400)
-            records.append(DedupRecord(
-                len(records) + 1, f"Erratum: {work.title}", render_authors(work.authors, rng),
-                work.year, journal, volume=volume, pages=str(first),
-                doi=f"10.{rng.randint(1000, 9999)}/erratum.{seed}.{w_index}"))
+            records.append(
+                DedupRecord(
+                    len(records) + 1,
+                    f"Erratum: {work.title}",
+                    render_authors(work.authors, rng),
+                    work.year,
+                    journal,
+                    volume=volume,
+                    pages=str(first),
+                    doi=f"10.{rng.randint(1000, 9999)}/erratum.{seed}.{w_index}",
+                )
+            )
     return ScaleSet(records, groups, len(works), errata)
 
 
@@ -429,9 +509,15 @@ def write_ris(records: Iterable[DedupRecord], path: Path) -> None:
                 fh.write(f"TI  - {r.title}\n")
             for name in _author_names(r.authors):
                 fh.write(f"AU  - {name}\n")
-            for tag, value in (("PY", r.year), ("JO", r.journal), ("VL", r.volume),
-                               ("IS", r.issue), ("DO", r.doi), ("AN", r.pmid),
-                               ("AB", r.abstract)):
+            for tag, value in (
+                ("PY", r.year),
+                ("JO", r.journal),
+                ("VL", r.volume),
+                ("IS", r.issue),
+                ("DO", r.doi),
+                ("AN", r.pmid),
+                ("AB", r.abstract),
+            ):
                 if value:
                     fh.write(f"{tag}  - {value}\n")
             if r.pages:
@@ -495,8 +581,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_one(args.one, args.seed, args.ris)))
         return 0
 
-    print(f"{'records':>8} {'dedup s':>8} {'s/1k':>6} {'cpu s':>6} {'RSS MB':>7} {'(data)':>7} "
-          f"{'sensitivity':>11} {'false +':>8} {'uncertain (true)':>17}")
+    print(
+        f"{'records':>8} {'dedup s':>8} {'s/1k':>6} {'cpu s':>6} {'RSS MB':>7} {'(data)':>7} "
+        f"{'sensitivity':>11} {'false +':>8} {'uncertain (true)':>17}"
+    )
     for size in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)]
         if args.ris is not None:
@@ -507,13 +595,17 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         m = json.loads(out.stdout.strip().splitlines()[-1])
         per_k = m["dedup_s"] / (m["records"] / 1000)
-        print(f"{int(m['records']):>8} {m['dedup_s']:>8.1f} {per_k:>6.3f} {m['cpu_s']:>6.1f} "
-              f"{m['rss_peak_mb']:>7.0f} {m['rss_built_mb']:>7.0f} {m['sensitivity']:>11.3f} "
-              f"{int(m['false_positives']):>8} "
-              f"{int(m['uncertain']):>10} ({int(m['uncertain_true'])})")
-    print("dedup s: wall clock; s/1k: wall seconds per 1,000 records; cpu s: CPU time of all "
-          "threads; RSS MB: peak of the whole child process; (data): after building the records, "
-          "before de-duplication. Targets: < 60 s and < 1024 MB at 100k.")
+        print(
+            f"{int(m['records']):>8} {m['dedup_s']:>8.1f} {per_k:>6.3f} {m['cpu_s']:>6.1f} "
+            f"{m['rss_peak_mb']:>7.0f} {m['rss_built_mb']:>7.0f} {m['sensitivity']:>11.3f} "
+            f"{int(m['false_positives']):>8} "
+            f"{int(m['uncertain']):>10} ({int(m['uncertain_true'])})"
+        )
+    print(
+        "dedup s: wall clock; s/1k: wall seconds per 1,000 records; cpu s: CPU time of all "
+        "threads; RSS MB: peak of the whole child process; (data): after building the records, "
+        "before de-duplication. Targets: < 60 s and < 1024 MB at 100k."
+    )
     return 0
 
 
