@@ -247,6 +247,7 @@ async def drive(ws: Workspace, decisions: int, naive: bool) -> dict[str, Any]:
         out["pilot"] = pilot_latencies
         await pilot.press("escape")
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the home screen's PRISMA recount, in a thread
         if naive:
             out["open_list"] = await stamps.run(
                 lambda: app.push_screen(AllRowsScreen(ws)),
@@ -268,6 +269,7 @@ async def drive(ws: Workspace, decisions: int, naive: bool) -> dict[str, Any]:
                 opens_cpu.append(stamps.cpu)
                 await pilot.press("escape")
                 await pilot.pause()
+                await app.workers.wait_for_complete()
             out["open_list"], out["open_list_warm"] = opens[0], statistics.median(opens[1:])
             out["open_list_cpu"] = opens_cpu[0]
     return out
