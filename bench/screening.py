@@ -432,11 +432,18 @@ def main() -> int:
     print(
         f"\nload average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
-    ok_keys = p95_ours < 0.050
-    ok_list = ours["open_list"] < 0.500
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
     print(
-        f"\ntargets: keypress p95 < 50 ms: {'met' if ok_keys else 'NOT met'}; "
-        f"list open < 500 ms: {'met' if ok_list else 'NOT met'}"
+        f"\ntargets, wall clock: keypress p95 < 50 ms {verdict(p95_ours < 0.050)}; "
+        f"list open < 500 ms {verdict(ours['open_list'] < 0.500)}"
+    )
+    print(
+        "targets, CPU time (what an otherwise idle machine would see): keypress p95 < 50 ms "
+        f"{verdict(pct(ours['keys_cpu'], 0.95) < 0.050)}; "
+        f"list open < 500 ms {verdict(ours['open_list_cpu'] < 0.500)}"
     )
     return 0
 
