@@ -54,8 +54,12 @@ def test_load_labelled_set_maps_columns_and_groups(tmp_path: Path) -> None:
     assert labelled.groups == [[1, 2]]
     assert labelled.removable == 1
     first = labelled.records[0]
-    assert (first.issue, first.doi, first.year, first.authors) == ("2", "10.1000/x1", 2010,
-                                                                    "Smith, J.")
+    assert (first.issue, first.doi, first.year, first.authors) == (
+        "2",
+        "10.1000/x1",
+        2010,
+        "Smith, J.",
+    )
     assert labelled.records[2].pages is None
     assert labelled.source_ids[3] == "c"
 
@@ -82,13 +86,18 @@ def test_evaluate_clusters_counts_removals_and_false_merges() -> None:
 
 
 def test_evaluate_counts_the_review_queue(tmp_path: Path) -> None:
-    folder = _write_set(tmp_path / "q", '"ID","title"\n"a","T"\n"b","T"\n"c","U"\n"d","V"\n',
-                        'merged_ids\n"a;b"\n"c;d"\n')
+    folder = _write_set(
+        tmp_path / "q",
+        '"ID","title"\n"a","T"\n"b","T"\n"c","U"\n"d","V"\n',
+        'merged_ids\n"a;b"\n"c;d"\n',
+    )
     labelled = load_labelled_set(folder)
     result = DedupResult(
-        pairs=[CandidatePair(1, 2, 0.99, "certain", {}, ""),
-               CandidatePair(3, 4, 0.7, "uncertain", {}, ""),
-               CandidatePair(2, 3, 0.6, "uncertain", {}, "")],
+        pairs=[
+            CandidatePair(1, 2, 0.99, "certain", {}, ""),
+            CandidatePair(3, 4, 0.7, "uncertain", {}, ""),
+            CandidatePair(2, 3, 0.6, "uncertain", {}, ""),
+        ],
         clusters=[[1, 2]],
     )
     accuracy = evaluate(result, labelled)

@@ -59,21 +59,57 @@ def test_near_duplicates_with_a_close_title_are_queued_for_review() -> None:
 def _copies() -> list[DedupRecord]:
     """Three exports of one article, one of another, and an unrelated record."""
     return [
-        record(7, title="Early mobilisation after acute stroke: a randomised trial",
-               authors="Smith JA, Jones B", year=2015, journal="Stroke", volume="46",
-               pages="412-19"),
-        record(3, title="Early Mobilisation After Acute Stroke: A Randomised Trial.",
-               authors="Smith, J. A.; Jones, B.", year=2015, journal="Stroke", volume="46",
-               pages="412-419"),
-        record(12, title="EARLY MOBILISATION AFTER ACUTE STROKE - A RANDOMISED TRIAL",
-               authors=["J. A. Smith", "B. Jones"], year=2015, journal="Stroke",
-               doi="10.1161/STROKEAHA.114.000001"),
-        record(5, title="Music therapy for aphasia after stroke", authors="Lee K", year=2019,
-               journal="Aphasiology", volume="33", pages="1-12"),
-        record(9, title="Music therapy for aphasia after stroke.", authors="Lee, K.", year=2019,
-               journal="Aphasiology", volume="33", pages="1-12"),
-        record(20, title="Dysphagia screening in the emergency department", authors="Park S",
-               year=2011, journal="Dysphagia"),
+        record(
+            7,
+            title="Early mobilisation after acute stroke: a randomised trial",
+            authors="Smith JA, Jones B",
+            year=2015,
+            journal="Stroke",
+            volume="46",
+            pages="412-19",
+        ),
+        record(
+            3,
+            title="Early Mobilisation After Acute Stroke: A Randomised Trial.",
+            authors="Smith, J. A.; Jones, B.",
+            year=2015,
+            journal="Stroke",
+            volume="46",
+            pages="412-419",
+        ),
+        record(
+            12,
+            title="EARLY MOBILISATION AFTER ACUTE STROKE - A RANDOMISED TRIAL",
+            authors=["J. A. Smith", "B. Jones"],
+            year=2015,
+            journal="Stroke",
+            doi="10.1161/STROKEAHA.114.000001",
+        ),
+        record(
+            5,
+            title="Music therapy for aphasia after stroke",
+            authors="Lee K",
+            year=2019,
+            journal="Aphasiology",
+            volume="33",
+            pages="1-12",
+        ),
+        record(
+            9,
+            title="Music therapy for aphasia after stroke.",
+            authors="Lee, K.",
+            year=2019,
+            journal="Aphasiology",
+            volume="33",
+            pages="1-12",
+        ),
+        record(
+            20,
+            title="Dysphagia screening in the emergency department",
+            authors="Park S",
+            year=2011,
+            journal="Dysphagia",
+        ),
     ]
 
 
@@ -97,12 +133,24 @@ def test_every_pair_carries_evidence_and_a_reason() -> None:
 
 
 def test_same_doi_is_evidence() -> None:
-    pair = only_pair([
-        record(1, title="Telehealth for heart failure", authors="Garcia M", year=2020,
-               doi="10.1136/heartjnl-2019-316001"),
-        record(2, title="Telehealth for heart failure: a review", authors="Garcia, M.",
-               year=2020, doi="https://doi.org/10.1136/HEARTJNL-2019-316001"),
-    ])
+    pair = only_pair(
+        [
+            record(
+                1,
+                title="Telehealth for heart failure",
+                authors="Garcia M",
+                year=2020,
+                doi="10.1136/heartjnl-2019-316001",
+            ),
+            record(
+                2,
+                title="Telehealth for heart failure: a review",
+                authors="Garcia, M.",
+                year=2020,
+                doi="https://doi.org/10.1136/HEARTJNL-2019-316001",
+            ),
+        ]
+    )
     assert pair is not None
     assert pair.tier == "certain"
     assert pair.evidence["doi"] == 1.0
@@ -111,13 +159,28 @@ def test_same_doi_is_evidence() -> None:
 
 def test_typos_in_the_title_start_still_meet() -> None:
     title = "Constraint-induced movement therapy for upper limb recovery after stroke"
-    pair = only_pair([
-        record(1, title=title, authors="Wolf SL", year=2006, journal="JAMA", volume="296",
-               pages="2095-104"),
-        record(2, title="Cnostraint-induced movement therapy for uper limb recovery after stroke",
-               authors="Wolf, S. L.", year=2006, journal="JAMA", volume="296",
-               pages="2095-2104"),
-    ])
+    pair = only_pair(
+        [
+            record(
+                1,
+                title=title,
+                authors="Wolf SL",
+                year=2006,
+                journal="JAMA",
+                volume="296",
+                pages="2095-104",
+            ),
+            record(
+                2,
+                title="Cnostraint-induced movement therapy for uper limb recovery after stroke",
+                authors="Wolf, S. L.",
+                year=2006,
+                journal="JAMA",
+                volume="296",
+                pages="2095-2104",
+            ),
+        ]
+    )
     assert pair is not None
     assert pair.tier == "certain"
 
@@ -134,13 +197,32 @@ def test_stricter_thresholds_only_demote() -> None:
 def test_incremental_mode_pairs_only_touch_the_new_batch() -> None:
     records = _copies()
     new = [
-        record(30, title="Early mobilisation after acute stroke: a randomised trial",
-               authors="Smith J, Jones B", year=2015, journal="Stroke", volume="46",
-               pages="412-9", batch=2),
-        record(31, title="Dysphagia screening in the emergency department: a cohort",
-               authors="Ito T", year=2021, journal="Dysphagia", batch=2),
-        record(32, title="Dysphagia screening in the emergency department: a cohort.",
-               authors="Ito, T.", year=2021, journal="Dysphagia", batch=2),
+        record(
+            30,
+            title="Early mobilisation after acute stroke: a randomised trial",
+            authors="Smith J, Jones B",
+            year=2015,
+            journal="Stroke",
+            volume="46",
+            pages="412-9",
+            batch=2,
+        ),
+        record(
+            31,
+            title="Dysphagia screening in the emergency department: a cohort",
+            authors="Ito T",
+            year=2021,
+            journal="Dysphagia",
+            batch=2,
+        ),
+        record(
+            32,
+            title="Dysphagia screening in the emergency department: a cohort.",
+            authors="Ito, T.",
+            year=2021,
+            journal="Dysphagia",
+            batch=2,
+        ),
     ]
     result = find_duplicates(records + new, new_ids=[30, 31, 32])
     pairs = {(p.a, p.b) for p in result.pairs}
@@ -201,10 +283,24 @@ def test_records_with_wrong_field_types_are_named() -> None:
 
 def test_placeholder_values_do_not_match_each_other() -> None:
     # exports write "UNKNOWN", "nan" or "N/A" for missing fields; two such records share nothing
-    first = record(1, title="Digital labour platforms in the gig economy", authors="UNKNOWN",
-                   year=2020, journal="UNKNOWN", volume="UNKNOWN", pages="N/A")
-    second = record(2, title="Digital labour platforms and the gig economy", authors="Unknown",
-                    year=2020, journal="nan", volume="UNKNOWN", pages="n/a")
+    first = record(
+        1,
+        title="Digital labour platforms in the gig economy",
+        authors="UNKNOWN",
+        year=2020,
+        journal="UNKNOWN",
+        volume="UNKNOWN",
+        pages="N/A",
+    )
+    second = record(
+        2,
+        title="Digital labour platforms and the gig economy",
+        authors="Unknown",
+        year=2020,
+        journal="nan",
+        volume="UNKNOWN",
+        pages="n/a",
+    )
     pair = only_pair([first, second])
     assert pair is not None
     assert pair.tier == "uncertain"
@@ -226,12 +322,27 @@ def test_empty_and_sparse_input() -> None:
 
 def test_clusters_never_chain_records_that_contradict_each_other() -> None:
     title = "Robot-assisted gait training after spinal cord injury"
-    full_paper = record(1, title=title, authors="Alcobendas M, Ruiz P", year=2012,
-                        journal="Spinal Cord", volume="50", pages="100-110")
-    no_pages = record(2, title=title, authors="Alcobendas, M.; Ruiz, P.", year=2012,
-                      journal="Spinal Cord")
-    abstract = record(3, title=title, authors="Alcobendas M", year=2012, journal="Spinal Cord",
-                      volume="50", pages="S12")
+    full_paper = record(
+        1,
+        title=title,
+        authors="Alcobendas M, Ruiz P",
+        year=2012,
+        journal="Spinal Cord",
+        volume="50",
+        pages="100-110",
+    )
+    no_pages = record(
+        2, title=title, authors="Alcobendas, M.; Ruiz, P.", year=2012, journal="Spinal Cord"
+    )
+    abstract = record(
+        3,
+        title=title,
+        authors="Alcobendas M",
+        year=2012,
+        journal="Spinal Cord",
+        volume="50",
+        pages="S12",
+    )
     result = find_duplicates([full_paper, no_pages, abstract])
     tiers = {(p.a, p.b): p.tier for p in result.pairs}
     assert tiers[(1, 3)] == "uncertain"  # the page clash is seen directly
@@ -244,13 +355,20 @@ def test_distinct_holds_across_links_already_in_the_review() -> None:
     # 3 and 5 were merged earlier; a reviewer said 5 and 30 are different works. A new record
     # (30) that matches 3 may not be merged automatically: it would join 30 to 5.
     records = _copies()
-    new = record(30, title="Early mobilisation after acute stroke: a randomised trial",
-                 authors="Smith J, Jones B", year=2015, journal="Stroke", volume="46",
-                 pages="412-9", batch=2)
+    new = record(
+        30,
+        title="Early mobilisation after acute stroke: a randomised trial",
+        authors="Smith J, Jones B",
+        year=2015,
+        journal="Stroke",
+        volume="46",
+        pages="412-9",
+        batch=2,
+    )
     free = find_duplicates([*records, new], new_ids=[30])
     assert any(p.tier == "certain" for p in free.pairs)
-    kept_apart = find_duplicates([*records, new], new_ids=[30], linked=[(3, 5)],
-                                 distinct=[(5, 30)])
+    kept_apart = find_duplicates([*records, new], new_ids=[30], linked=[(3, 5)], distinct=[(5, 30)])
     assert (3, 30) in {(p.a, p.b) for p in kept_apart.pairs}
-    assert not any(p.tier == "certain" and 3 in (p.a, p.b) and 30 in (p.a, p.b)
-                   for p in kept_apart.pairs)
+    assert not any(
+        p.tier == "certain" and 3 in (p.a, p.b) and 30 in (p.a, p.b) for p in kept_apart.pairs
+    )

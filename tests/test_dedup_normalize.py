@@ -31,8 +31,10 @@ from realist.dedup.normalize import (
         ("doi: 10.1000/abc.123;", "10.1000/abc.123"),
         ("DOI:10.1000/abc.123 [doi]", "10.1000/abc.123"),
         ("https://doi.org/10.1000%2Fabc.123", "10.1000/abc.123"),
-        ("S0140-6736(10)60000-1 [pii]; 10.1016/S0140-6736(10)60000-1 [doi]",
-         "10.1016/s0140-6736(10)60000-1"),
+        (
+            "S0140-6736(10)60000-1 [pii]; 10.1016/S0140-6736(10)60000-1 [doi]",
+            "10.1016/s0140-6736(10)60000-1",
+        ),
         ("(doi: 10.1016/0140-6736(92)90001-X).", "10.1016/0140-6736(92)90001-x"),
         ("https://doi.org/10.1000/abc.123)", "10.1000/abc.123"),
         ("not a doi", None),
@@ -46,8 +48,14 @@ def test_normalize_doi(raw: str | None, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("12345678", "12345678"), ("PMID: 0012345", "12345"), (12345, "12345"), ("", None),
-     (None, None), ("n/a", None)],
+    [
+        ("12345678", "12345678"),
+        ("PMID: 0012345", "12345"),
+        (12345, "12345"),
+        ("", None),
+        (None, None),
+        ("n/a", None),
+    ],
 )
 def test_normalize_pmid(raw: str | int | None, expected: str | None) -> None:
     assert normalize_pmid(raw) == expected
@@ -55,8 +63,15 @@ def test_normalize_pmid(raw: str | int | None, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(2012, 2012), ("2012", 2012), ("2012 Mar 4", 2012), ("Epub 2019-05-01", 2019),
-     ("12345", None), (None, None), (99, None)],
+    [
+        (2012, 2012),
+        ("2012", 2012),
+        ("2012 Mar 4", 2012),
+        ("Epub 2019-05-01", 2019),
+        ("12345", None),
+        (None, None),
+        (99, None),
+    ],
 )
 def test_normalize_year(raw: int | str | None, expected: int | None) -> None:
     assert normalize_year(raw) == expected
@@ -64,8 +79,15 @@ def test_normalize_year(raw: int | str | None, expected: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("18", "18"), ("018", "18"), ("18 Suppl 1", "18"), ("Vol. 7", "7"), ("(Jul)", None),
-     ("Ph.D.", None), (None, None)],
+    [
+        ("18", "18"),
+        ("018", "18"),
+        ("18 Suppl 1", "18"),
+        ("Vol. 7", "7"),
+        ("(Jul)", None),
+        ("Ph.D.", None),
+        (None, None),
+    ],
 )
 def test_normalize_volume(raw: str | None, expected: str | None) -> None:
     assert normalize_volume(raw) == expected
@@ -125,8 +147,10 @@ def test_pages_keep_further_ranges_and_first_page_digits() -> None:
         ("A randomised trial", "randomised trial"),
         ("An RCT: outcomes", "rct outcomes"),
         ("Café au lait: naïve Müller", "cafe au lait naive muller"),
-        ("The &lt;i&gt;in vitro&lt;/i&gt; effect of &beta;-blockers",
-         "in vitro effect of beta blockers"),
+        (
+            "The &lt;i&gt;in vitro&lt;/i&gt; effect of &beta;-blockers",
+            "in vitro effect of beta blockers",
+        ),
         ("<i>In vitro</i> effect of β-blockers", "in vitro effect of beta blockers"),
         ("[Pleural drainage after lung resection].", "pleural drainage after lung resection"),
         ("Efficacy of batroxobin. [Chinese]", "efficacy of batroxobin"),
@@ -142,14 +166,23 @@ def test_normalize_title(raw: str | None, expected: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("Robot gait training.[Erratum appears in Exp Brain Res. 2010;202(4):943]",
-         "Robot gait training"),
-        ("Memory training... [corrected][published erratum appears in Brain Inj. 2013;27:377]",
-         "Memory training"),
-        ("Chest tube timing.[Erratum appears in J Card Surg. 2011;26:244 Note: Yeshaaiahu, M "
-         "[corrected to Yeshayahu, M]]", "Chest tube timing"),
-        ("Decortication in children: a trial.[Erratum appears in J Pediatr Surg. 2009 Sep;44",
-         "Decortication in children: a trial"),
+        (
+            "Robot gait training.[Erratum appears in Exp Brain Res. 2010;202(4):943]",
+            "Robot gait training",
+        ),
+        (
+            "Memory training... [corrected][published erratum appears in Brain Inj. 2013;27:377]",
+            "Memory training",
+        ),
+        (
+            "Chest tube timing.[Erratum appears in J Card Surg. 2011;26:244 Note: Yeshaaiahu, M "
+            "[corrected to Yeshayahu, M]]",
+            "Chest tube timing",
+        ),
+        (
+            "Decortication in children: a trial.[Erratum appears in J Pediatr Surg. 2009 Sep;44",
+            "Decortication in children: a trial",
+        ),
         ("Uptake of [18F]FDG in tumours", "Uptake of [18F]FDG in tumours"),
         ("[A translated title]", "[A translated title]"),
     ],
@@ -198,8 +231,11 @@ def test_title_markers(raw: str, marker: str) -> None:
 
 
 def test_no_markers_on_ordinary_titles_and_annotations() -> None:
-    for raw in ("Re-evaluation of stroke units", "Effects of exercise on mood",
-                "Robot gait training.[Erratum appears in Exp Brain Res. 2010;202(4):943]"):
+    for raw in (
+        "Re-evaluation of stroke units",
+        "Effects of exercise on mood",
+        "Robot gait training.[Erratum appears in Exp Brain Res. 2010;202(4):943]",
+    ):
         assert analyse_title(raw).markers == frozenset(), raw
 
 
@@ -253,8 +289,10 @@ def test_swapped_name_parts_keep_all_name_words() -> None:
     ("raw", "expected"),
     [
         ("The Annals of Thoracic Surgery", ("annals", "thoracic", "surgery")),
-        ("Journal of Thoracic & Cardiovascular Surgery",
-         ("journal", "thoracic", "cardiovascular", "surgery")),
+        (
+            "Journal of Thoracic & Cardiovascular Surgery",
+            ("journal", "thoracic", "cardiovascular", "surgery"),
+        ),
         ("BMJ (Clinical research ed.)", ("bmj",)),
         ("J. Neurol. Neurosurg. Psychiatry", ("j", "neurol", "neurosurg", "psychiatry")),
         (None, ()),

@@ -41,8 +41,10 @@ def _journal(a: str, b: str) -> float:
         ("The Journal of Thoracic & Cardiovascular Surgery", "J. Thorac. Cardiovasc. Surg."),
         ("Archives of Physical Medicine and Rehabilitation", "Arch Phys Med Rehabil"),
         ("Journal of the American College of Surgeons", "J Am Coll Surg"),
-        ("JPEN: Journal of Parenteral & Enteral Nutrition",
-         "JPEN. Journal of parenteral and enteral nutrition"),
+        (
+            "JPEN: Journal of Parenteral & Enteral Nutrition",
+            "JPEN. Journal of parenteral and enteral nutrition",
+        ),
         ("BMJ (Online)", "BMJ"),
         ("Journal of the National Cancer Institute", "J Natl Cancer Inst"),
     ],
@@ -82,15 +84,17 @@ def test_author_similarity_tells_people_apart() -> None:
 def test_author_similarity_initials_clash_and_swapped_names() -> None:
     first, _ = author_similarity(parse_authors("Smith JA"), parse_authors("Smith K"))
     assert first == 0.9
-    first, overall = author_similarity(parse_authors("Kang, S. H. and Kim, D."),
-                                       parse_authors("Si Hyun, Kang and Kim, Don"))
+    first, overall = author_similarity(
+        parse_authors("Kang, S. H. and Kim, D."), parse_authors("Si Hyun, Kang and Kim, Don")
+    )
     assert first >= 0.9
     assert overall >= 0.8
 
 
 def test_author_similarity_tolerates_a_typo() -> None:
-    first, _ = author_similarity(parse_authors("Constantinidou F"),
-                                 parse_authors("Constantinidu F"))
+    first, _ = author_similarity(
+        parse_authors("Constantinidou F"), parse_authors("Constantinidu F")
+    )
     assert 0.9 <= first < 1.0
 
 

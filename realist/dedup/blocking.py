@@ -103,8 +103,9 @@ def candidate_pairs(prepared: Sequence[Prepared], new: Collection[int] | None = 
         members = own_arr[block_starts[:, None] + np.arange(k)[None, :]]
         left, right = np.triu_indices(k, 1)
         chunks.append(np.stack([members[:, left].ravel(), members[:, right].ravel()], axis=1))
-    for start, size in zip(starts[sizes > MAX_BLOCK].tolist(), sizes[sizes > MAX_BLOCK].tolist(),
-                           strict=True):
+    for start, size in zip(
+        starts[sizes > MAX_BLOCK].tolist(), sizes[sizes > MAX_BLOCK].tolist(), strict=True
+    ):
         ordered = np.asarray(
             sorted(own_arr[start : start + size].tolist(), key=lambda i: prepared[i].title),
             dtype=np.int64,

@@ -77,13 +77,48 @@ def fold(text: str) -> str:
 
 
 # Greek letters are spelt out, as most databases do ("β-blockers" = "beta-blockers").
-_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
-          "λ": "lambda", "μ": "mu", "π": "pi", "σ": "sigma", "τ": "tau", "ω": "omega",
-          "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta", "Ω": "omega"}
+_GREEK = {
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "π": "pi",
+    "σ": "sigma",
+    "τ": "tau",
+    "ω": "omega",
+    "Α": "alpha",
+    "Β": "beta",
+    "Γ": "gamma",
+    "Δ": "delta",
+    "Ω": "omega",
+}
 _SPECIAL_LETTERS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "œ": "oe",
-     "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "ı": "i", "’": "'", "‘": "'", "–": "-",
-     "—": "-", "‐": "-", "‑": "-", **{k: f" {v} " for k, v in _GREEK.items()}}
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "ı": "i",
+        "’": "'",
+        "‘": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        **{k: f" {v} " for k, v in _GREEK.items()},
+    }
 )
 
 
@@ -153,6 +188,7 @@ def normalize_issue(raw: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- pages
 
+
 @dataclass(frozen=True, slots=True)
 class PageRange:
     """Normalised pages: the first page and, when known, the last page, both in full."""
@@ -196,9 +232,7 @@ def normalize_pages(raw: str | None) -> PageRange | None:
     ranges = _RANGE_SEP.split(text)
     first = ranges[0]
     others = frozenset(
-        _strip_zeros(m.group(0))
-        for r in ranges[1:]
-        if (m := _PAGE_TOKEN.search(r)) is not None
+        _strip_zeros(m.group(0)) for r in ranges[1:] if (m := _PAGE_TOKEN.search(r)) is not None
     )
     parts = [p for p in _DASH.split(first.strip()) if p]
     if not parts:
@@ -225,7 +259,7 @@ def _strip_zeros(token: str) -> str:
 
 
 def _expand_end(start: str, end: str) -> str:
-    """"123"+"30" -> "130"; "e151"+"4" -> "e154"; letters on the end page are dropped when equal."""
+    """ "123"+"30" -> "130"; "e151"+"4" -> "e154"; letters on the end page are dropped when equal."""
     sm = _PREFIXED.match(start)
     em = _PREFIXED.match(end)
     if sm is None or em is None:
@@ -352,8 +386,18 @@ _MARKER_TRIGGERS = wordset(
     "abstract abstracts poster conference congress symposium meeting editorial invited"
 )
 _PART_TRIGGERS = wordset("part phase section chapter volume vol issue series stage study")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
-          "x": 10}
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+}
 _NUMBERS = re.compile(r"\d+")
 _REPLY = re.compile(r"\s*re\s*:", re.IGNORECASE)
 
@@ -445,6 +489,7 @@ def is_generic(folded: str) -> bool:
 
 # --------------------------------------------------------------------------- authors
 
+
 @dataclass(frozen=True, slots=True)
 class Author:
     """An author as surname (folded, letters only), initials and every name word.
@@ -460,8 +505,28 @@ class Author:
 
 _ETAL = re.compile(r"\bet\.?\s*al\.?|\band (?:others|colleagues)\b|\[?\bcollective name\b\]?", re.I)
 _NULL = re.compile(r"\b(?:null|none|nan|anonymous|unknown|n/a)\b", re.I)
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
-              "le", "la", "el", "al", "bin", "ter", "ten", "op"}
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "dos",
+    "das",
+    "du",
+    "le",
+    "la",
+    "el",
+    "al",
+    "bin",
+    "ter",
+    "ten",
+    "op",
+}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"}
 
 
@@ -541,7 +606,7 @@ def _looks_like_initials(text: str) -> bool:
 
 
 def _looks_like_vancouver(text: str) -> bool:
-    """"Smith JA", "van der Berg J": surname words then 1-3 capital initials without dots."""
+    """ "Smith JA", "van der Berg J": surname words then 1-3 capital initials without dots."""
     words = text.split()
     return len(words) >= 2 and bool(_CAPS.fullmatch(words[-1])) and not words[0].isupper()
 
@@ -604,8 +669,28 @@ def _make_author(surname: str, given: str) -> Author | None:
 
 # --------------------------------------------------------------------------- journals
 
-_JOURNAL_DROP = {"the", "and", "of", "in", "for", "on", "de", "la", "le", "des", "du", "der",
-                 "und", "fur", "et", "y", "e", "a", "an", "to"}
+_JOURNAL_DROP = {
+    "the",
+    "and",
+    "of",
+    "in",
+    "for",
+    "on",
+    "de",
+    "la",
+    "le",
+    "des",
+    "du",
+    "der",
+    "und",
+    "fur",
+    "et",
+    "y",
+    "e",
+    "a",
+    "an",
+    "to",
+}
 _PARENS = re.compile(r"\([^)]*\)")
 
 

@@ -52,11 +52,16 @@ def prefilter(prepared: Sequence[Prepared], pairs: IntArray, gate: float) -> Int
     volumes = _codes([p.volume for p in prepared])
     # first-page digits; a record listing several ranges matches any page (rare, exact later)
     starts = _codes(
-        [None if p.pages is None else (p.pages.start_number if not p.pages.others else "*")
-         for p in prepared]
+        [
+            None if p.pages is None else (p.pages.start_number if not p.pages.others else "*")
+            for p in prepared
+        ]
     )
-    many = np.fromiter((p.pages is not None and bool(p.pages.others) for p in prepared),
-                       dtype=bool, count=len(prepared))
+    many = np.fromiter(
+        (p.pages is not None and bool(p.pages.others) for p in prepared),
+        dtype=bool,
+        count=len(prepared),
+    )
     keep |= (
         _equal(years, left, right)
         & _equal(volumes, left, right)

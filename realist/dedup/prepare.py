@@ -24,9 +24,26 @@ __all__ = ["PLACEHOLDERS", "Prepared", "prepare"]
 
 # Values exports use for "no value"; they must not match each other.
 PLACEHOLDERS = frozenset(
-    {"unknown", "n/a", "na", "nan", "none", "null", "-", "--", "?", "[s.n.]", "s.n.", "anonymous",
-     "no title", "untitled", "[no title]", "[no title available]", "no abstract available",
-     "[no abstract available]"}
+    {
+        "unknown",
+        "n/a",
+        "na",
+        "nan",
+        "none",
+        "null",
+        "-",
+        "--",
+        "?",
+        "[s.n.]",
+        "s.n.",
+        "anonymous",
+        "no title",
+        "untitled",
+        "[no title]",
+        "[no title available]",
+        "no abstract available",
+        "[no abstract available]",
+    }
 )
 
 
@@ -90,8 +107,10 @@ class Prepared:
         self.year = normalize_year(record.year)
         self.journals: tuple[tuple[str, ...], ...] = tuple(
             t
-            for t in (journal_tokens(_clean(record.journal)),
-                      journal_tokens(_clean(record.journal_abbrev)))
+            for t in (
+                journal_tokens(_clean(record.journal)),
+                journal_tokens(_clean(record.journal_abbrev)),
+            )
             if t
         )
         self.volume = normalize_volume(_clean(record.volume))

@@ -60,8 +60,18 @@ class Comparison:
     def evidence(self) -> dict[str, float]:
         """Present similarities by field name, for display and audit."""
         out: dict[str, float] = {}
-        for name in ("doi", "pmid", "title", "first_author", "authors", "journal", "volume",
-                     "issue", "pages", "abstract"):
+        for name in (
+            "doi",
+            "pmid",
+            "title",
+            "first_author",
+            "authors",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "abstract",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = round(float(value), 3)
@@ -128,9 +138,7 @@ def compare(p: Prepared, q: Prepared) -> Comparison:
             and p.pages.end is not None
             and (p.pages.start, p.pages.end) == (q.pages.start, q.pages.end)
         ),
-        pages_locator=any(
-            x is not None and x.start[:1].isalpha() for x in (p.pages, q.pages)
-        ),
+        pages_locator=any(x is not None and x.start[:1].isalpha() for x in (p.pages, q.pages)),
         venue_absent=p.volume is None and q.volume is None and p.pages is None and q.pages is None,
         pages_ranges=(
             p.pages is not None
@@ -146,6 +154,7 @@ CONTAINED = 0.95  # token-set similarity at which one title holds all the other'
 
 
 # --------------------------------------------------------------------------- decision
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -263,8 +272,10 @@ def _certain_rule(c: Comparison, t: Thresholds) -> str | None:
     # contradiction; but then the volume and pages must agree, or neither record may have any
     # (a conference paper and its journal version share title, authors and often the abstract).
     journal_ok = c.journal is None or c.journal >= 0.5 or same_place or c.venue_absent
-    if c.title >= t.title_same and _ge(c.first_author, t.author_same) and (
-        same_place or not c.generic_title
+    if (
+        c.title >= t.title_same
+        and _ge(c.first_author, t.author_same)
+        and (same_place or not c.generic_title)
     ):
         if yd is None:
             year_ok = _ge(c.journal, 0.8) and (c.volume == 1.0 or _ge(c.pages, 0.9))

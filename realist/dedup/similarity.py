@@ -106,8 +106,10 @@ def author_similarity(a: Sequence[Author], b: Sequence[Author]) -> tuple[float, 
         # Compound surnames cut differently ("gilmartinez" vs "gil"), or name parts swapped
         # ("Si Hyun, Kang" vs "Kang, S. H.").
         if first < 0.9 and (
-            (min(len(fa.surname), len(fb.surname)) >= 3
-            and (fa.surname.startswith(fb.surname) or fb.surname.startswith(fa.surname)))
+            (
+                min(len(fa.surname), len(fb.surname)) >= 3
+                and (fa.surname.startswith(fb.surname) or fb.surname.startswith(fa.surname))
+            )
             or fa.surname in fb.words
             or fb.surname in fa.words
         ):
