@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 from realist.services.context import Workspace
 from realist.services.reviews import ReviewStatus, review_status
 from tui.registry import ordered
+from tui.widgets.prisma_panel import PrismaPanel
 
 
 def status_text(st: ReviewStatus) -> str:
@@ -41,7 +42,7 @@ class HomeScreen(Screen[None]):
         "The review's status: records imported, duplicates, screening decisions, included "
         "studies and the programme theory. Press a screen's key to open it; escape comes back here."
     )
-    BINDINGS = [Binding("r", "refresh", "Refresh counts", show=False)]
+    BINDINGS = [Binding("f5", "refresh", "Refresh counts", show=False)]
 
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
@@ -58,6 +59,7 @@ class HomeScreen(Screen[None]):
                         f"[b reverse] {d.key} [/] {d.name}\n    [dim]{d.description}[/dim]",
                         classes="menu-item",
                     )
+        yield PrismaPanel(self.ws, id="prisma", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,6 +72,7 @@ class HomeScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.query_one("#status", Static).update(status_text(review_status(self.ws)))
+        self.query_one(PrismaPanel).reload()
 
     def extra_help_rows(self) -> list[tuple[str, str]]:
         return [(d.key, d.name) for d in ordered()]

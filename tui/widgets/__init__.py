@@ -1,0 +1,1 @@
+"""Widgets shared by screens: prompts, pickers and the live PRISMA panel."""
