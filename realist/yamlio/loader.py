@@ -30,6 +30,7 @@ from realist.db.models import (
     TagDef,
 )
 from realist.db.store import Store
+from realist.domain import Role
 from realist.services import audit
 from realist.services.context import Workspace
 from realist.yamlio.reader import YamlDocument, YamlError, read_yaml
@@ -96,7 +97,12 @@ def load_paths(
     review_id: int | None = None,
     ws: Workspace | None = None,
 ) -> LoadSummary:
-    """Load YAML files (or folders of them) into the review, in one transaction."""
+    """Load YAML files (or folders of them) into the review, in one transaction.
+
+    A named reviewer must be a lead: a file can set anything, reviewers' roles included.
+    """
+    if ws is not None and ws.actor is not None:
+        ws.require_role(Role.LEAD, action="load YAML files into the review")
     docs = read_documents(paths)
     with store.transaction() as s:
         review = _find_or_create_review(s, review_id, docs)
