@@ -37,6 +37,7 @@ from realist.db.models import Record, Reviewer, ScreeningDecision
 from realist.domain import Role, Stage
 from realist.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from realist.services import audit
+from realist.services.concurrency import retry_on_conflict
 from realist.services.context import Workspace
 from realist.services.screening import ReasonInfo, eligible_records, parse_stage, reason_infos
 
@@ -336,6 +337,7 @@ def _listing(label: str, items: list[tuple[int, str]]) -> str:
     return f"{len(items)} {label} ({shown}{more})"
 
 
+@retry_on_conflict
 def import_decisions(
     ws: Workspace,
     path: Path,

@@ -55,6 +55,7 @@ from realist.db.models import (
 from realist.domain import Decision, Retrieval, Role, Stage, TagGroup
 from realist.errors import InvalidInputError, NotFoundError
 from realist.services import audit, visibility
+from realist.services.concurrency import retry_on_conflict
 from realist.services.context import Actor, Workspace
 
 CONFLICT: Final = "conflict"
@@ -375,15 +376,18 @@ def _check_eligible(s: Session, ws: Workspace, record: Record, stage: Stage) -> 
             )
 
 
-def _current(s: Session, reviewer_id: int, record_id: int, stage: str) -> ScreeningDecision | None:
-    return s.scalars(
-        select(ScreeningDecision).where(
-            ScreeningDecision.record_id == record_id,
-            ScreeningDecision.reviewer_id == reviewer_id,
-            ScreeningDecision.stage == stage,
-            ScreeningDecision.is_current,
-        )
-    ).first()
+def _current(
+    s: Session, reviewer_id: int, record_id: int, stage: str, *, lock: bool = False
+) -> ScreeningDecision | None:
+    # `lock` (writes): another session superseding the same row waits, then sees it superseded
+    # (PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE).
+    stmt = select(ScreeningDecision).where(
+        ScreeningDecision.record_id == record_id,
+        ScreeningDecision.reviewer_id == reviewer_id,
+        ScreeningDecision.stage == stage,
+        ScreeningDecision.is_current,
+    )
+    return s.scalars(stmt.with_for_update() if lock else stmt).first()
 
 
 def check_reason(
@@ -411,6 +415,7 @@ def check_reason(
     return code
 
 
+@retry_on_conflict
 def decide(
     ws: Workspace,
     record_id: int,
@@ -434,7 +439,7 @@ def decide(
     with ws.store.transaction() as s:
         record = _record(s, ws, record_id)
         _check_eligible(s, ws, record, st)
-        current = _current(s, actor.id, record_id, st.value)
+        current = _current(s, actor.id, record_id, st.value, lock=True)
         if isinstance(reason, Keep):
             keep = current is not None and current.decision == dec == Decision.EXCLUDE.value
             reason = current.reason_code if keep and current is not None else None
@@ -525,6 +530,7 @@ def annotate(ws: Workspace, record_id: int, stage: Stage | str, note: str | None
     return decide(ws, record_id, st, decision, reason=reason, note=note or "")
 
 
+@retry_on_conflict
 def undo_last(ws: Workspace, stage: Stage | str) -> DecisionChange | None:
     """Retract the acting reviewer's most recent decision at `stage` and restore the one it
     superseded (if any). Repeated calls walk further back. None when there is nothing to undo.
@@ -606,6 +612,7 @@ def _tag_def(s: Session, ws: Workspace, code: str) -> TagDef:
     return tag
 
 
+@retry_on_conflict
 def toggle_tag(
     ws: Workspace, record_id: int, code: str, stage: Stage | str | None = None
 ) -> TagChange:
@@ -622,12 +629,14 @@ def _toggle(
     s: Session, ws: Workspace, actor: Actor, record_id: int, tag: TagDef, stage: str | None
 ) -> TagChange:
     current = s.scalars(
-        select(RecordTag).where(
+        select(RecordTag)
+        .where(
             RecordTag.record_id == record_id,
             RecordTag.tag_id == tag.id,
             RecordTag.reviewer_id == actor.id,
             RecordTag.is_current,
         )
+        .with_for_update()  # a simultaneous toggle waits and then sees this one's result
     ).first()
     if current is not None:
         current.is_current = False
@@ -655,6 +664,7 @@ def label_code(label: str) -> str:
     return code[:64]
 
 
+@retry_on_conflict
 def toggle_label(
     ws: Workspace, record_id: int, label: str, stage: Stage | str | None = None
 ) -> TagChange:

@@ -125,12 +125,14 @@ def load_paths(
 def _find_or_create_review(
     s: Session, review_id: int | None, docs: list[tuple[str, YamlDocument, dict[str, Any]]]
 ) -> Review:
+    # Loads lock the review row: two sessions loading at once run one after the other, so a
+    # file's criteria (replaced whole) never mix with another's (PostgreSQL; SQLite serialises).
     if review_id is not None:
-        review = s.get(Review, review_id)
+        review = s.get(Review, review_id, with_for_update=True)
         if review is None:
             raise YamlError("<database>", None, f"no review with id {review_id}")
         return review
-    review = s.scalars(select(Review).order_by(Review.id).limit(1)).first()
+    review = s.scalars(select(Review).order_by(Review.id).limit(1).with_for_update()).first()
     if review is None:
         title = "Untitled review"
         for kind, _doc, body in docs:
