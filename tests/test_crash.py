@@ -42,10 +42,25 @@ SLOW_WRITES = float(os.environ.get("REALIST_CRASH_SLOW_WRITES", "0"))
 def write_ris(path: Path, n: int, seed: int = 0, duplicates: float = 0.1) -> Path:
     """An RIS file of `n` records, a share of them near-duplicates of earlier ones."""
     rng = random.Random(seed)
-    words = (
-        "equity quality improvement hospital clinic outcomes disparities care primary "
-        "ethnicity income rural urban diabetes hypertension screening trial"
-    ).split()
+    words = [
+        "equity",
+        "quality",
+        "improvement",
+        "hospital",
+        "clinic",
+        "outcomes",
+        "disparities",
+        "care",
+        "primary",
+        "ethnicity",
+        "income",
+        "rural",
+        "urban",
+        "diabetes",
+        "hypertension",
+        "screening",
+        "trial",
+    ]
     out = []
     titles: list[str] = []
     for i in range(n):
