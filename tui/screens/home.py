@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,9 +11,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from realist.services import live
 from realist.services.context import Workspace
 from realist.services.reviews import ReviewStatus, review_status
 from tui.registry import ordered
+from tui.widgets.errors import USER_ERRORS
 from tui.widgets.prisma_panel import PrismaPanel
 
 
@@ -44,9 +48,12 @@ class HomeScreen(Screen[None]):
     )
     BINDINGS = [Binding("f5", "refresh", "Refresh counts", show=False)]
 
+    REFRESH_SECONDS = live.REFRESH_SECONDS
+
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
         self.ws = ws
+        self._watcher = live.Watcher(ws)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,13 +73,29 @@ class HomeScreen(Screen[None]):
         self.action_refresh()
         actor = self.ws.actor
         self.sub_title = f"{actor.name} ({actor.role})" if actor else "read-only (no reviewer)"
+        # Other sessions (other reviewers, or this one elsewhere) change the review: recount
+        # when the review's change mark moves (a cheap query; see realist.services.live).
+        self.set_interval(self.REFRESH_SECONDS, self._poll_changes)
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        # The mark first: a change committed while counting shows up at the next tick.
+        with suppress(*USER_ERRORS):
+            self._watcher.prime()
         self.query_one("#status", Static).update(status_text(review_status(self.ws)))
         self.query_one(PrismaPanel).reload()
+
+    def _poll_changes(self) -> None:
+        if not self.is_current:
+            return  # on_screen_resume recounts when the user comes back
+        try:
+            changed = self._watcher.changed()
+        except USER_ERRORS:
+            return  # a lost connection: try again at the next tick
+        if changed:
+            self.action_refresh()
 
     def extra_help_rows(self) -> list[tuple[str, str]]:
         return [(d.key, d.name) for d in ordered()]

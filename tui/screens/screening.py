@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from realist.domain import Decision, Retrieval, Stage, TagGroup
-from realist.services import fulltext, screening
+from realist.services import fulltext, live, screening
 from realist.services.context import Workspace
 from realist.services.screening import (
     KEEP,
@@ -351,6 +351,7 @@ class ScreeningScreen(Screen[None]):
         self.show_criteria = False
         self.pending_notes: dict[int, str] = {}
         self._shown: dict[str, Text] = {}
+        self._watcher = live.Watcher(ws)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -370,6 +371,19 @@ class ScreeningScreen(Screen[None]):
         for warning in self.warnings:
             self.notify(warning, severity="warning", timeout=12)
         self.load_queue(self.start_record)
+        self._watcher.prime()
+        self.set_interval(live.REFRESH_SECONDS, self._poll_changes)
+
+    def _poll_changes(self) -> None:
+        """Another session committed something: show the record's decisions and tags afresh
+        (your queue and progress follow your own actions; the home screen recounts all)."""
+        if not self.is_current:
+            return
+        try:
+            if self._watcher.changed():
+                self._refresh_view()
+        except USER_ERRORS:
+            return  # a lost connection: the next key says so; try again at the next tick
 
     # ---------------------------------------------------------------- state and rendering
 
