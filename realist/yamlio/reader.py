@@ -74,7 +74,13 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> N
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document with the safe loader, keeping line numbers."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # control characters are refused before parsing
+        line = text[: exc.position].count("\n") + 1
+        raise YamlError(
+            file, line, f"character U+{exc.character:04X} is not allowed in a YAML file"
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
