@@ -295,67 +295,63 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
     # Loading a records.yaml moves sequences past explicit ids (setval): leads only.
     out.append(f"GRANT UPDATE ON ALL SEQUENCES IN SCHEMA {sch} TO {lead}")
 
-    # Functions the policies use. Plain SQL (inlined by the planner), schema-qualified so a
-    # caller's search_path cannot redirect them; they run with the caller's rights.
+    # The reviewer behind the connecting role. Schema-qualified so a caller's search_path cannot
+    # redirect it; it runs with the caller's rights (everyone may read the reviewers table).
     me = f"{sch}.realist_reviewer_id()"
     out.append(
         f"CREATE OR REPLACE FUNCTION {me} RETURNS integer LANGUAGE sql STABLE AS $$ "
         f"SELECT r.id FROM {sch}.reviewers r WHERE r.db_role = current_user::text AND r.active "
         "ORDER BY r.id LIMIT 1 $$"
     )
-    out.append(
-        f"CREATE OR REPLACE FUNCTION {sch}.realist_blinded(owner_id integer, row_stage text) "
-        "RETURNS boolean LANGUAGE sql STABLE AS $$ "
-        f"SELECT EXISTS (SELECT 1 FROM {sch}.samples sm WHERE sm.comparison_opened_at IS NULL "
-        f"AND sm.second_reviewer_id = {me} AND sm.first_reviewer_id = owner_id "
-        "AND owner_id IS DISTINCT FROM sm.second_reviewer_id "
-        "AND (row_stage IS NULL OR sm.stage = row_stage)) $$"
-    )
-    out.append(
-        f"CREATE OR REPLACE FUNCTION {sch}.realist_record_blinded(rec_id integer, row_stage text) "
-        "RETURNS boolean LANGUAGE sql STABLE AS $$ "
-        f"SELECT EXISTS (SELECT 1 FROM {sch}.samples sm JOIN {sch}.sample_records sr "
-        "ON sr.sample_id = sm.id WHERE sm.comparison_opened_at IS NULL "
-        f"AND sm.second_reviewer_id = {me} AND sr.record_id = rec_id "
-        "AND sm.stage = row_stage) $$"
-    )
-    functions = (
-        "realist_reviewer_id()",
-        "realist_blinded(integer, text)",
-        "realist_record_blinded(integer, text)",
-    )
-    for fn in functions:
-        out.append(f"REVOKE ALL ON FUNCTION {sch}.{fn} FROM PUBLIC")
-        out.append(f"GRANT EXECUTE ON FUNCTION {sch}.{fn} TO {everyone}")
+    out.append(f"REVOKE ALL ON FUNCTION {me} FROM PUBLIC")
+    out.append(f"GRANT EXECUTE ON FUNCTION {me} TO {everyone}")
 
-    # Row-level security. Policies are permissive (OR-ed per command and role).
+    # Row-level security. Policies are permissive (OR-ed per command and role). `(SELECT me)`
+    # is computed once per statement, and the blinding test is a plain NOT EXISTS the planner
+    # turns into an anti-join, so policies cost little even on large tables.
+    once = f"(SELECT {me})"
     non_leads = f"{reviewer}, {coder}, {observer}"
-    own = f"reviewer_id = {me}"
+    own = f"reviewer_id = {once}"
+
+    def blinded(table: str, stage: str) -> str:
+        # Is the row's reviewer the first reviewer of an open sample the caller screens second?
+        return (
+            f"EXISTS (SELECT 1 FROM {sch}.samples sm WHERE sm.comparison_opened_at IS NULL "
+            f"AND sm.second_reviewer_id = {once} AND sm.first_reviewer_id = {table}.reviewer_id "
+            f"AND ({stage} IS NULL OR sm.stage = {stage}))"
+        )
+
+    record_blinded = (
+        f"EXISTS (SELECT 1 FROM {sch}.samples sm JOIN {sch}.sample_records sr "
+        "ON sr.sample_id = sm.id WHERE sm.comparison_opened_at IS NULL "
+        f"AND sm.second_reviewer_id = {once} AND sr.record_id = resolutions.record_id "
+        "AND sm.stage = resolutions.stage)"
+    )
+    audit_stage = "(audit_log.details ->> 'stage')"
+    write_own = [
+        f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer} WITH CHECK ({own})",
+        f"CREATE POLICY realist_update_own ON {{t}} FOR UPDATE TO {reviewer} "
+        f"USING ({own}) WITH CHECK ({own})",
+    ]
     policies: dict[str, list[str]] = {
         "screening_decisions": [
-            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
-            f"USING ({own} OR NOT {sch}.realist_blinded(reviewer_id, stage))",
-            f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer} "
-            f"WITH CHECK ({own})",
-            f"CREATE POLICY realist_update_own ON {{t}} FOR UPDATE TO {reviewer} "
-            f"USING ({own}) WITH CHECK ({own})",
+            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} USING ({own} "
+            f"OR NOT {blinded('screening_decisions', 'screening_decisions.stage')})",
+            *write_own,
         ],
         "record_tags": [
-            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
-            f"USING ({own} OR NOT {sch}.realist_blinded(reviewer_id, stage))",
-            f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer} "
-            f"WITH CHECK ({own})",
-            f"CREATE POLICY realist_update_own ON {{t}} FOR UPDATE TO {reviewer} "
-            f"USING ({own}) WITH CHECK ({own})",
+            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} USING ({own} "
+            f"OR NOT {blinded('record_tags', 'record_tags.stage')})",
+            *write_own,
         ],
         "resolutions": [
             f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
-            f"USING (NOT {sch}.realist_record_blinded(record_id, stage))",
+            f"USING (NOT {record_blinded})",
         ],
         "audit_log": [
             f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
             f"USING ({own} OR action NOT LIKE 'screening.%' "
-            f"OR NOT {sch}.realist_blinded(reviewer_id, details ->> 'stage'))",
+            f"OR NOT {blinded('audit_log', audit_stage)})",
             f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer}, {coder} "
             f"WITH CHECK ({own})",
             f"CREATE POLICY realist_lead_insert ON {{t}} FOR INSERT TO {lead} WITH CHECK (true)",
