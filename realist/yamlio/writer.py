@@ -278,6 +278,10 @@ def dump_review(store: Store, review_id: int, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     with store.read() as s:
+        if store.engine.dialect.name == "postgresql":
+            # One snapshot for every query: a dump taken while others work is one moment of the
+            # review (SQLite's read transaction already is).
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         review = s.get(Review, review_id)
         if review is None:
             raise ValueError(f"no review with id {review_id}")
