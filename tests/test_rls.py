@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from realist.errors import PermissionDeniedError
-from realist.services import screening
+from realist.services import decisions_import, screening
 from realist.services.team import connected_reviewer
 from tests.factories_team import TeamDb, draw_sample, open_comparison, team_database
 
@@ -92,11 +93,17 @@ def test_each_reviewer_connects_as_themselves(team: TeamDb) -> None:
 
 
 def test_blinded_second_reviewer_cannot_read_first_reviewers_work_with_raw_sql(
-    team: TeamDb,
+    team: TeamDb, tmp_path: Path
 ) -> None:
     rec = records(team)
     who = ids(team)
     screen_some(team, rec)
+    # The lead imports decisions A made in another tool (the audit entry is the lead's, about A).
+    with team.raw("LEAD").connect() as c:
+        sid = c.execute(text("SELECT source_id FROM records WHERE id = :r"), {"r": rec[5]}).scalar()
+    csv = tmp_path / "a.csv"
+    csv.write_text(f"source_id,decision,note\n{sid},exclude,A's note via import\n")
+    decisions_import.import_decisions(team.ws("LEAD"), csv, "A")
     sample = draw_sample(team.ws("LEAD"), "A", "B", rec[:2])
     b = team.raw("B")
 
@@ -112,6 +119,7 @@ def test_blinded_second_reviewer_cannot_read_first_reviewers_work_with_raw_sql(
     # ... nor the audit entries of A's screening actions (which carry the decisions).
     audit = rows(b, "SELECT action, details FROM audit_log WHERE reviewer_id = :a", a=who["A"])
     assert not [x for x in audit if x.action.startswith("screening.")]
+    assert not rows(b, "SELECT 1 FROM audit_log WHERE action = 'screening.import'")
     assert not rows(b, "SELECT 1 FROM audit_log WHERE details::text LIKE '%A''s note%'")
     # Turning row security off is refused rather than revealing anything.
     with b.connect() as c:
@@ -129,7 +137,7 @@ def test_blinded_second_reviewer_cannot_read_first_reviewers_work_with_raw_sql(
     assert {r.reviewer_id for r in a_sees} == {who["A"], who["B"]}
     for name in ("LEAD", "O", "C"):
         n = rows(team.raw(name), "SELECT count(*) AS n FROM screening_decisions")[0].n
-        assert n == 5, name
+        assert n == 6, name
 
     # Opening the comparison lifts the blinding.
     open_comparison(team.ws("LEAD"), sample)

@@ -313,13 +313,21 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
     non_leads = f"{reviewer}, {coder}, {observer}"
     own = f"reviewer_id = {once}"
 
-    def blinded(table: str, stage: str) -> str:
+    def blinded(table: str, stage: str, owner: str | None = None) -> str:
         # Is the row's reviewer the first reviewer of an open sample the caller screens second?
+        owner = owner or f"sm.first_reviewer_id = {table}.reviewer_id"
         return (
             f"EXISTS (SELECT 1 FROM {sch}.samples sm WHERE sm.comparison_opened_at IS NULL "
-            f"AND sm.second_reviewer_id = {once} AND sm.first_reviewer_id = {table}.reviewer_id "
+            f"AND sm.second_reviewer_id = {once} AND {owner} "
             f"AND ({stage} IS NULL OR sm.stage = {stage}))"
         )
+
+    # An audit entry is the first reviewer's when they acted, or when it is about them (a lead
+    # importing their decisions).
+    audit_owner = (
+        "(sm.first_reviewer_id = audit_log.reviewer_id OR (audit_log.entity = 'reviewer' "
+        "AND audit_log.entity_id = sm.first_reviewer_id::text))"
+    )
 
     record_blinded = (
         f"EXISTS (SELECT 1 FROM {sch}.samples sm JOIN {sch}.sample_records sr "
@@ -351,7 +359,7 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
         "audit_log": [
             f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
             f"USING ({own} OR action NOT LIKE 'screening.%' "
-            f"OR NOT {blinded('audit_log', audit_stage)})",
+            f"OR NOT {blinded('audit_log', audit_stage, audit_owner)})",
             f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer}, {coder} "
             f"WITH CHECK ({own})",
             f"CREATE POLICY realist_lead_insert ON {{t}} FOR INSERT TO {lead} WITH CHECK (true)",
