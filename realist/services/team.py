@@ -468,7 +468,8 @@ def set_password(store: Store, db_role: str, password: str) -> None:
         if not exists:
             raise NotFoundError(f"no database role {db_role!r}; run `realist team setup --apply`")
         try:
-            s.execute(text(f"ALTER ROLE {quote_ident(db_role)} PASSWORD {quote_literal(password)}"))
+            sql = f"ALTER ROLE {quote_ident(db_role)} PASSWORD {quote_literal(password)}"
+            s.execute(text(sql.replace(":", "\\:")))  # a ':' is text here, not a parameter
         except Exception as exc:
             raise RealistError(f"cannot set the password: {_db_message(exc)}") from exc
 
