@@ -154,3 +154,13 @@ def test_simultaneous_yaml_loads_never_mix_criteria(lead: Workspace, tmp_path: P
         ["exclusion 0", "inclusion 0 a", "inclusion 0 b"],
         ["exclusion 1", "inclusion 1 a", "inclusion 1 b"],
     )
+
+
+def test_reviewer_processes_deciding_at_once_lose_and_duplicate_nothing(db_url: str) -> None:
+    """The load benchmark in small: three reviewer processes at once, then its own check."""
+    from bench.team_load import check, plan, prepare, run_concurrent
+
+    review = prepare(db_url, processes=3, records=40)
+    plans = {n: plan(review.records, 40, seed=i) for i, n in enumerate(review.names)}
+    _, got = run_concurrent(review, plans)
+    assert check(review, plans, got) == "120 rows, all 120 decisions present, none duplicated"
