@@ -16,10 +16,10 @@ from openpyxl import load_workbook
 
 from exporters import tables
 from exporters.api import ExportRequest, build_tables, produce
-from exporters.table_writers import latex_escape, to_latex
+from exporters.table_writers import latex_escape
 from realist.services.context import Workspace
 from realist.services.export_data import cluster_heading, evidence_rows, number_words
-from tests.factories_exports import add_document, add_excerpt, bundled_cmocs, bundled_clusters
+from tests.factories_exports import add_document, add_excerpt, bundled_clusters, bundled_cmocs
 
 HEADINGS = [
     "Cluster One: Values and Understanding",
@@ -151,7 +151,7 @@ def test_formulas_are_escaped_in_spreadsheets(demo_ws: Workspace, tmp_path: Path
     )
     header, row = rows[0], next(r for r in rows if r[0] == "X1")
     cell = dict(zip(header, row, strict=True))
-    assert cell["Title"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert cell["Title"] == '\'=HYPERLINK("http://evil.example","click")'
     assert cell["Author"] == "'@Attacker"  # the short citation: family name only
     assert cell["Country"] == "'+44 land" and cell["Setting"] == "'-1+1"
     assert cell["Design"] == "'\tcmd"
@@ -159,7 +159,7 @@ def test_formulas_are_escaped_in_spreadsheets(demo_ws: Workspace, tmp_path: Path
     ws = wb["Documents"]
     titles = [c.value for c in ws["D"]]
     assert titles[0] == "Title"
-    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in titles
+    assert '\'=HYPERLINK("http://evil.example","click")' in titles
     assert all(c.data_type != "f" for row_cells in ws.iter_rows() for c in row_cells)
 
 
@@ -234,7 +234,10 @@ def test_latex_escapes_specials_and_uses_booktabs(demo_ws: Workspace, tmp_path: 
     )
     add_document(demo_ws, "X4", title="50% of R&D costs $3 #1 a_b {x} ~y ^z \\end", cited_by=("3",))
     tex = export(demo_ws, "tables", "tex", tmp_path).decode("utf-8")
-    assert r"50\% of R\&D costs \$3 \#1 a\_b \{x\} \textasciitilde{}y \textasciicircum{}z \textbackslash{}end" in tex
+    assert (
+        r"50\% of R\&D costs \$3 \#1 a\_b \{x\} \textasciitilde{}y \textasciicircum{}z \textbackslash{}end"
+        in tex
+    )
     assert r"\usepackage{booktabs,longtable,array,pdflscape}" in tex
     assert tex.count(r"\begin{longtable}") == len(tables.TABLE_KINDS)
     assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
@@ -242,7 +245,9 @@ def test_latex_escapes_specials_and_uses_booktabs(demo_ws: Workspace, tmp_path: 
     assert r"\textbf{Cluster One: Values and Understanding}" in tex
     # Every row of a table has one cell per column.
     body = tex[tex.index(r"\endfoot") : tex.index(r"\end{longtable}")]
-    rows = [line for line in body.splitlines() if line.endswith(r"\\") and "multicolumn" not in line]
+    rows = [
+        line for line in body.splitlines() if line.endswith(r"\\") and "multicolumn" not in line
+    ]
     assert rows and all(re.sub(r"\\&", "", r).count("&") == 1 for r in rows)
 
 
@@ -264,7 +269,9 @@ def test_evidence_table_documents_then_excerpts(demo_ws: Workspace, tmp_path: Pa
     assert all(r.excerpt is None for r in rows)  # the bundled example has no coded excerpts
     assert [r.ref for r in rows if r.cmoc == "3"] == source[3]["documents"]
     assert [r.document for r in rows if r.cmoc == "5"] == [None]
-    add_excerpt(demo_ws, "39", "same-day appointments were harder to reach", page=7, cmoc="15", role="M")
+    add_excerpt(
+        demo_ws, "39", "same-day appointments were harder to reach", page=7, cmoc="15", role="M"
+    )
     rows = evidence_rows(demo_ws)
     [r15] = [r for r in rows if r.cmoc == "15"]
     assert (r15.ref, r15.page, r15.role) == ("39", 7, "M")
@@ -272,7 +279,7 @@ def test_evidence_table_documents_then_excerpts(demo_ws: Workspace, tmp_path: Pa
     wb = load_workbook(io.BytesIO(export(demo_ws, "evidence", "xlsx", tmp_path)))
     values = [list(r) for r in wb["Evidence"].iter_rows(values_only=True)]
     assert values[0] == ["Cluster", "CMOC", "Ref", "Document", "Excerpt", "Page", "Part", "Note"]
-    assert ["Cluster Four: Design", "15", "39", "Brown et al. 2016"] == values[-1][:4]
+    assert values[-1][:4] == ["Cluster Four: Design", "15", "39", "Brown et al. 2016"]
     assert values[-1][5] == 7
 
 

@@ -285,6 +285,7 @@ def update_item(
             row.updated_at = utcnow()
             s.add(row)
             s.flush()
+            s.refresh(row)  # return what a later read returns (e.g. SQLite's naive times)
             audit.log(s, ws, "rameses.update", "rameses_item", number, changes=changes)
         elif current == 0:
             return _row(d, None)  # nothing stored and nothing to store

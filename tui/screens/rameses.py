@@ -116,10 +116,11 @@ class RamesesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table: DataTable[object] = self.query_one(DataTable)
+        # The item name goes last so narrow terminals cut it, not the judgement.
         table.add_column("#", key="number")
-        table.add_column("Item", key="name")
         table.add_column("Reported", key="reported")
         table.add_column("Page(s)", key="pages")
+        table.add_column("Item", key="name")
         self.reload()
         table.focus()
 
@@ -137,7 +138,7 @@ class RamesesScreen(Screen[None]):
         self._show(table.cursor_row)
 
     def _cells(self, row: RamesesRow) -> tuple[object, ...]:
-        return (row.number, row.name, reported_cell(row.reported), row.pages or "")
+        return (row.number, reported_cell(row.reported), row.pages or "", row.name)
 
     def _current(self) -> RamesesRow | None:
         row = self.query_one(DataTable).cursor_row
@@ -169,7 +170,7 @@ class RamesesScreen(Screen[None]):
         self.rows[index] = updated
         table: DataTable[object] = self.query_one(DataTable)
         for key, value in zip(
-            ("number", "name", "reported", "pages"), self._cells(updated), strict=True
+            ("number", "reported", "pages", "name"), self._cells(updated), strict=True
         ):
             table.update_cell(str(updated.number), key, value)
         judged = sum(1 for r in self.rows if r.reported)
