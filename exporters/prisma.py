@@ -185,9 +185,10 @@ def to_dot(diagram: PrismaDiagram) -> str:
     )
     out.append('  edge [color="#404040", penwidth=1.5, arrowsize=0.8]')
     header_style = 'style="rounded,filled", fillcolor="#FFE8A3", color="#8C6D00", fontsize=16'
-    out.append(f"  main_header [label=<<b>{_h(w['main_header'])}</b>>, {header_style}]")
+    # Column headers sit at the top of the Identification box, above their columns.
+    nodes["main_header"] = f"<<b>{_h(w['main_header'])}</b>>, {header_style}"
     if other is not None:
-        out.append(f"  other_header [label=<<b>{_h(w['other_header'])}</b>>, {header_style}]")
+        nodes["other_header"] = f"<<b>{_h(w['other_header'])}</b>>, {header_style}"
     phases = [
         ("identification", "Identification", ["identified", "removed", "o_identified"]),
         (
@@ -198,6 +199,7 @@ def to_dot(diagram: PrismaDiagram) -> str:
         ),
         ("included", "Included", ["included"]),
     ]  # fmt: skip
+    phases[0][2][:0] = ["main_header", "other_header"]
     for key, name, members in phases:
         out.append(f"  subgraph cluster_{key} {{")
         out.append(
@@ -217,11 +219,7 @@ def to_dot(diagram: PrismaDiagram) -> str:
         ["included"],
     ]
     for row in rows:
-        present = [
-            r
-            for r in row
-            if r in nodes or r == "main_header" or (r == "other_header" and other is not None)
-        ]
+        present = [r for r in row if r in nodes]
         if len(present) > 1:
             out.append("  {rank=same; " + "; ".join(present) + "}")
         # Left-to-right order within a row.
@@ -248,9 +246,20 @@ def to_dot(diagram: PrismaDiagram) -> str:
             ("o_assessed", "included", False),
         ]
     for a, b, invisible in edges:
-        out.append(f"  {a} -> {b}" + (" [style=invis]" if invisible else ""))
+        if invisible:
+            out.append(f"  {a} -> {b} [style=invis]")
+        elif a.endswith("assessed") and b == "included":
+            out.append(f"  {a} -> {b} [tailport=s, headport=n]")
+        elif _same_row(rows, a, b):
+            out.append(f"  {a} -> {b} [tailport=e, headport=w]")  # sideways to an exit box
+        else:
+            out.append(f"  {a} -> {b} [tailport=s, headport=n]")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _same_row(rows: list[list[str]], a: str, b: str) -> bool:
+    return any(a in row and b in row for row in rows)
 
 
 def to_markdown(diagram: PrismaDiagram) -> str:

@@ -22,9 +22,14 @@ def clean(text: str | None) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+
+
 def one_line(text: str | None) -> str:
-    """`text` cleaned, with every run of whitespace (newlines too) made one space."""
-    return " ".join(clean(text).split())
+    """`text` cleaned, with every run of whitespace (newlines too) made one space.
+
+    No-break spaces are kept: they hold '(n = 47)' together when wrapping."""
+    return _SPACES.sub(" ", clean(text)).strip()
 
 
 def wrap(text: str | None, width: int) -> list[str]:

@@ -296,7 +296,8 @@ def _legend_label(
     for kind in links:
         ls = LINK_STYLES.get(kind, {"label": kind.replace("_", " ")})
         cells.append(
-            f'<td cellpadding="6"><b>A &#8594; B</b><br/>A&#160;{_h(ls["label"])}&#160;B</td>'
+            f'<td cellpadding="6"><font point-size="20"><b>A &#8594; B</b></font>'
+            f"<br/>A&#160;{_h(ls['label'])}&#160;B</td>"
         )
     if documents:
         cells.append(
