@@ -47,6 +47,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(at: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite hands back naive datetimes, stored as UTC)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base with a naming convention so Alembic batch migrations can drop constraints."""
 

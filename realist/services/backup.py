@@ -73,3 +73,58 @@ def backup_before_upgrade(store: Store) -> Path:
     if path is not None:
         return backup_to(store, path.with_name(f"{path.stem}.before-upgrade-{stamp}{path.suffix}"))
     return backup_to(store, Path(f"realist-before-upgrade-{stamp}.pgdump"))
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse files that are not healthy SQLite review databases."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = con.execute("PRAGMA integrity_check").fetchone()
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise RealistError(f"{path}: not an SQLite database ({exc})") from None
+    if not result or result[0] != "ok":
+        raise RealistError(f"{path}: the database fails its integrity check ({result})")
+    if "reviews" not in tables or "alembic_version" not in tables:
+        raise RealistError(f"{path}: not a Realist Workbench database")
+
+
+def restore_to(backup: Path, url: str, *, force: bool = False) -> None:
+    """Restore a snapshot made by `backup_to` into the database at `url`.
+
+    SQLite: the file is checked, then copied over the target (which must not exist unless `force`).
+    PostgreSQL: pg_restore into the (empty, unless `force`) target database.
+    """
+    if not backup.is_file():
+        raise RealistError(f"{backup}: no such backup file")
+    target = sqlite_path(url)
+    if target is not None:
+        _check_sqlite_file(backup)
+        if target.exists() and not force:
+            raise RealistError(
+                f"{target} exists; pass --force to replace it (take a backup of it first)"
+            )
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        sqlite_snapshot(backup, target)
+        return
+    exe = shutil.which("pg_restore")
+    if exe is None:
+        raise RealistError(
+            "pg_restore is not installed; install the PostgreSQL client tools to restore"
+        )
+    u = make_url(url)
+    libpq = u.set(drivername="postgresql").render_as_string(hide_password=False)
+    args = [exe, "--single-transaction", "--no-owner", f"--dbname={libpq}"]
+    if force:
+        args += ["--clean", "--if-exists"]
+    result = subprocess.run([*args, str(backup)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RealistError(
+            f"pg_restore failed (nothing was changed): {result.stderr.strip()[:2000]}"
+        )

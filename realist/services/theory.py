@@ -263,3 +263,12 @@ def get_cmoc(ws: Workspace, label: str) -> CmocView:
             if cmoc.label == label:
                 return cmoc
     raise NotFoundError(f"no CMOC {label!r} in this review")
+
+
+def cmoc_view(s: Session, review_id: int, cmoc_id: int) -> CmocView:
+    """One CMOC (by id) as `programme_theory` shows it, inside the caller's session."""
+    for cluster in _programme_theory(s, review_id):
+        for cmoc in cluster.cmocs:
+            if cmoc.id == cmoc_id:
+                return cmoc
+    raise NotFoundError(f"no CMOC #{cmoc_id} in this review")

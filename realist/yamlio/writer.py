@@ -27,9 +27,9 @@ from realist.db.models import (
     Review,
     Reviewer,
     TagDef,
+    as_utc,
 )
 from realist.db.store import Store
-from realist.yamlio.loader import STUDY_ATTRS
 from realist.yamlio.schema import REVIEW_FIELDS, SCHEMA_VERSION, SOURCE, Field
 
 
@@ -173,6 +173,9 @@ def review_document(s: Session, review: Review) -> dict[str, Any]:
 
 
 def studies_document(s: Session, review: Review) -> dict[str, Any]:
+    # Imported here: the loader imports the YAML kinds, which import this module.
+    from realist.yamlio.loader import STUDY_ATTRS as study_attrs
+
     out = header("studies", (review.sources or {}).get("studies"))
     studies = []
     for d in s.scalars(
@@ -181,7 +184,7 @@ def studies_document(s: Session, review: Review) -> dict[str, Any]:
         .order_by(Document.position, Document.id)
     ):
         item: dict[str, Any] = {"ref": d.ref}
-        for attr in STUDY_ATTRS:
+        for attr in study_attrs:
             value = getattr(d, attr)
             item[attr] = flow(list(value)) if attr == "progress_plus" else value
         studies.append(item)
@@ -247,7 +250,7 @@ def cmocs_document(s: Session, review: Review) -> dict[str, Any]:
         out["revisions"] = [
             {
                 "cmoc": label[r.cmoc_id],
-                "at": r.at.isoformat(),
+                "at": as_utc(r.at).isoformat(),
                 "reviewer": names.get(r.reviewer_id) if r.reviewer_id else None,
                 "changes": _sorted_keys(r.changes),
                 "rationale": r.rationale,
