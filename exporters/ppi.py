@@ -104,7 +104,7 @@ h3 { font-size: 17pt; margin: 0 0 0.3em; }
 .swatch.none, .cmoc.none { border: 3px dotted #595959; background: #F2F2F2; }
 .swatch.arrow { border: none; background: none; font-size: 20pt; text-align: center; line-height: 2.2em; }
 .overview { page: wide; break-before: page; }
-.overview svg { width: 100%; height: auto; max-height: 172mm; display: block; margin: 0 auto; }
+.overview svg { width: 100%; height: auto; display: block; margin: 0 auto; }
 .overview h2 { font-size: 16pt; margin: 0 0 0.3em; }
 .cluster { break-before: page; }
 .cluster-desc { font-size: 15pt; color: #222; }
@@ -124,7 +124,8 @@ h3 { font-size: 17pt; margin: 0 0 0.3em; }
 .references .orig { color: #444; }
 footer { font-size: 11pt; color: #444; margin-top: 2em; border-top: 1px solid #999; padding-top: 0.5em; }
 a { color: #00508A; }
-@media print { body { max-width: none; padding: 0; } a { color: #111; text-decoration: none; } }
+@media print { body { max-width: none; padding: 0; } a { color: #111; text-decoration: none; }
+  .overview svg { max-height: 172mm; } }
 """.strip()
 
 
