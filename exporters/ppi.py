@@ -129,6 +129,11 @@ a { color: #00508A; }
 """.strip()
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """'1 idea', '20 ideas'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _direction_key(c: CmocView) -> str:
     return c.direction if c.direction in ("reduces", "may_worsen") else ""
 
@@ -158,11 +163,12 @@ def build_html(clusters: list[ClusterView], info: ReviewInfo, svg: str) -> str:
         "<header>",
         '<p class="kicker">For the patient and public involvement panel</p>',
         f"<h1>{_e(info.title)}</h1>",
-        f'<p class="lead">The review team read {len(refs)} studies and wrote down '
-        f"{cmoc_count} ideas about when, for whom and why the things studied work or do not. "
-        f"The ideas are sorted into {len([c for c in clusters if c.cmocs])} groups. We would "
-        "like to hear what you think of each idea: does it ring true, is something missing, "
-        "is it put clearly?</p>",
+        f'<p class="lead">The review team wrote down {_count(cmoc_count, "idea")} about when, '
+        "for whom and why the things studied work or do not, drawing on "
+        f"{_count(len(refs), 'study', 'studies')}. The ideas are sorted into "
+        f"{_count(len([c for c in clusters if c.cmocs]), 'group')}. We would like to hear what "
+        "you think of each idea: does it ring true, is something missing, is it put "
+        "clearly?</p>",
         "</header>",
         '<section class="how-to-read">',
         "<h2>How to read this pack</h2>",

@@ -304,14 +304,18 @@ def _legend_label(
             '<td border="1" color="#8C6D00" bgcolor="#FFF4CC" cellpadding="6">'
             "<b>Included document</b><br/>(reference number)</td>"
         )
-    span = max(len(cells), 1)
     title_lines = "<br/>".join(_h(x) for x in wrap(title, 80)) or "Programme theory"
+    legend = (
+        '<tr><td><table border="0" cellspacing="10" cellpadding="2">'
+        f"<tr>{''.join(cells)}</tr></table></td></tr>"
+        if cells
+        else ""  # nothing drawn yet, nothing to explain (an empty row is a syntax error)
+    )
     return _Html(
         '<<table border="0" cellspacing="8" cellpadding="2">'
-        f'<tr><td colspan="{span}"><font point-size="26"><b>{title_lines}</b></font></td></tr>'
-        f'<tr><td colspan="{span}"><font point-size="16">{_h(subtitle)}</font></td></tr>'
-        '<tr><td><table border="0" cellspacing="10" cellpadding="2">'
-        f"<tr>{''.join(cells)}</tr></table></td></tr></table>>"
+        f'<tr><td><font point-size="26"><b>{title_lines}</b></font></td></tr>'
+        f'<tr><td><font point-size="16">{_h(subtitle)}</font></td></tr>'
+        f"{legend}</table>>"
     )
 
 

@@ -191,3 +191,21 @@ def test_without_dot_rendered_formats_fail_and_the_rest_work(
         assert "https://graphviz.org/download/" in message
     for fmt in ("dot", "graphml", "gexf", "json"):
         assert produce(demo_ws, ExportRequest("theory", fmt, tmp_path / f"t.{fmt}"))
+
+
+@needs_dot
+def test_a_review_without_cmocs_still_draws(tmp_path: Path) -> None:
+    from exporters.ppi import write_pack
+    from realist.services.export_data import review_info
+    from realist.services.reviews import create_review
+    from tests.conftest import migrated_sqlite
+
+    store = migrated_sqlite(tmp_path / "empty.db")
+    ws = Workspace(store, create_review(store, "Nothing <yet>"))
+    g = theory.build_graph(programme_theory(ws), "Nothing <yet>")
+    assert g.number_of_nodes() == 0
+    assert "Nothing <yet>" in svg_texts(render(theory.to_dot(g), "svg"))
+    pack = write_pack(programme_theory(ws), review_info(ws), tmp_path / "pack", pdf=False)
+    page = pack.html.read_text(encoding="utf-8")
+    assert "wrote down 0 ideas" in page and "drawing on 0 studies" in page
+    assert "No studies are linked to these ideas yet." in page
