@@ -4,10 +4,17 @@
     .venv/bin/python bench/scale.py                  # 25k, 50k, 100k
     .venv/bin/python bench/scale.py --sizes 10000    # any sizes
     .venv/bin/python bench/scale.py --ris OUT_DIR    # also write each set as RIS (for import)
+    .venv/bin/python bench/scale.py --no-import      # the engine only, not `realist import`
 
 Each size runs in a fresh child process, so peak RSS (getrusage) is that size's alone: the records
 in memory plus de-duplication. Targets (issue 3, 2 cores): dedup < 60 s at 100k, peak RSS < 1 GB,
 time close to linear (compare the time per 1k records across sizes).
+
+Then, in another fresh child process per size, the same set goes through the product as a user
+runs it: written as RIS, imported with `realist.services.imports.import_file` into a new SQLite
+review (target: < 20 s at 100k, parsing included), then de-duplicated with
+`realist.services.dedup_service.run_dedup` (reading the records from the database, storing every
+pair, linking the clusters: the engine's time plus the database's).
 
 How a set is built (`build_scale_set`): the works are the real records of ../shared/data/dedup
 (one per true duplicate group) and ../shared/data/screening (Cohen 2006 by PubMed id, Nagtegaal
@@ -546,7 +553,6 @@ def measure_one(size: int, seed: int, ris_dir: Path | None) -> dict[str, float]:
     if ris_dir is not None:
         ris_dir.mkdir(parents=True, exist_ok=True)
         write_ris(scale.records, ris_dir / f"scale_{size}.ris")
-        # Import timing hook: once `realist import` lands, time importing this file here.
     start = time.perf_counter()
     cpu_start = time.process_time()
     result = find_duplicates(scale.records)
@@ -569,16 +575,111 @@ def measure_one(size: int, seed: int, ris_dir: Path | None) -> dict[str, float]:
     }
 
 
+def measure_import(size: int, seed: int) -> dict[str, float]:
+    """Write one set as RIS, then time `realist import` and the de-duplication service on it."""
+    import gc
+    import shutil
+    import tempfile
+
+    from realist.db import migrate
+    from realist.db.store import Store
+    from realist.services import reviewers
+    from realist.services.context import Workspace, resolve_actor
+    from realist.services.dedup_service import run_dedup
+    from realist.services.imports import import_file
+    from realist.services.reviews import create_review
+
+    work = Path(tempfile.mkdtemp(prefix="realist-scale-"))
+    try:
+        scale = build_scale_set(size, seed)
+        ris = work / f"scale_{size}.ris"
+        write_ris(scale.records, ris)
+        n = len(scale.records)
+        del scale
+        gc.collect()
+        store = Store(f"sqlite:///{work / 'review.db'}")
+        migrate.upgrade(store)
+        rid = create_review(store, "Scale benchmark")
+        reviewers.add_reviewer(Workspace(store, rid), "BENCH", role="lead")
+        ws = Workspace(store, rid, resolve_actor(store, "BENCH"))
+        rss_before = _rss_mb()
+        start, cpu = time.perf_counter(), time.process_time()
+        summary = import_file(ws, ris, source="scale")
+        import_s, import_cpu = time.perf_counter() - start, time.process_time() - cpu
+        rss_import = _rss_mb()
+        start, cpu = time.perf_counter(), time.process_time()
+        result = run_dedup(ws)
+        dedup_s, dedup_cpu = time.perf_counter() - start, time.process_time() - cpu
+        store.dispose()
+        return {
+            "records": n,
+            "imported": summary.records,
+            "file_mb": ris.stat().st_size / 2**20,
+            "import_s": import_s,
+            "import_cpu_s": import_cpu,
+            "rss_before_mb": rss_before,
+            "rss_import_mb": rss_import,
+            "dedup_s": dedup_s,
+            "dedup_cpu_s": dedup_cpu,
+            "rss_peak_mb": _rss_mb(),
+            "duplicates": result.duplicates,
+            "queue": result.queue,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _child(args: list[str]) -> dict[str, float] | None:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        print(out.stderr.strip() or f"{' '.join(args)} failed")
+        return None
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def import_table(sizes: Sequence[int], seed: int) -> int:
+    """The sizes through `realist import` and the de-duplication service, one child each."""
+    print(
+        f"\n{'records':>8} {'file MB':>8} {'import s':>9} {'cpu s':>6} {'rec/s':>7} "
+        f"{'dedup s':>8} {'cpu s':>6} {'RSS MB':>7} {'duplicates':>10} {'queue':>6}"
+    )
+    for size in sizes:
+        m = _child(["--one-import", str(size), "--seed", str(seed)])
+        if m is None:
+            return 1
+        print(
+            f"{int(m['records']):>8} {m['file_mb']:>8.0f} {m['import_s']:>9.1f} "
+            f"{m['import_cpu_s']:>6.1f} {m['records'] / m['import_s']:>7,.0f} "
+            f"{m['dedup_s']:>8.1f} {m['dedup_cpu_s']:>6.1f} {m['rss_peak_mb']:>7.0f} "
+            f"{int(m['duplicates']):>10,} {int(m['queue']):>6,}"
+        )
+    print(
+        "import s: `realist import` of the set written as RIS (parse, provenance, bulk insert, "
+        "commit) into a new SQLite review; dedup s: `run_dedup` on that review (read records, "
+        "engine, store pairs, link clusters); RSS MB: peak of the child process. Targets: "
+        "import < 20 s at 100k."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="De-duplication at 25k/50k/100k records")
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ris", type=Path, default=None, help="write each set as RIS here")
+    parser.add_argument("--no-import", action="store_true", help="skip the import timings")
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--one-import", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.one is not None:  # child process: one size, JSON on stdout
         print(json.dumps(measure_one(args.one, args.seed, args.ris)))
+        return 0
+    if args.one_import is not None:  # child process: one size through the product
+        print(json.dumps(measure_import(args.one_import, args.seed)))
         return 0
 
     print(
@@ -606,7 +707,9 @@ def main(argv: list[str] | None = None) -> int:
         "threads; RSS MB: peak of the whole child process; (data): after building the records, "
         "before de-duplication. Targets: < 60 s and < 1024 MB at 100k."
     )
-    return 0
+    if args.no_import:
+        return 0
+    return import_table(args.sizes, args.seed)
 
 
 if __name__ == "__main__":
