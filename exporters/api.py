@@ -241,7 +241,11 @@ def build_prisma(
         )
     note = "Counts as reported in the publication"
     if source == "auto":
-        note += " (the review database holds no imported records yet)"
+        note += (
+            " (the review database holds no imported records yet)"
+            if live is not None
+            else " (this version cannot count the review's own records yet)"
+        )
     return prisma_diagram.PrismaDiagram(reported, info.title, note, variant)
 
 

@@ -143,12 +143,15 @@ def test_live_counts_are_used_once_records_exist(
     assert diagram.counts == live and diagram.note is None
     live = PrismaCounts()  # nothing imported yet: the reported flow stands in, labelled
     diagram = build_prisma(demo_ws)
-    assert diagram.counts.identified == 9859 and diagram.note
+    assert diagram.counts.identified == 9859
+    assert diagram.note and "holds no imported records yet" in diagram.note
     assert build_prisma(demo_ws, source="live").counts == PrismaCounts()
 
 
 def test_no_counts_anywhere_says_so(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "realist.services.prisma_counts", None)  # not installed
+    note = build_prisma(demo_ws).note
+    assert note and "cannot count the review's own records" in note
     set_review(demo_ws, settings={})
     with pytest.raises(RealistError, match="nothing to draw yet"):
         build_prisma(demo_ws)
