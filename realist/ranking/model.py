@@ -1,0 +1,289 @@
+"""Relevance ranking for screening: TF-IDF features and a linear model refitted as decisions arrive.
+
+The corpus is vectorised once; each refit trains only the classifier on the labelled rows (plus a
+few unlabelled rows presumed irrelevant), and scoring every record is one sparse matrix-vector
+product. Ranking only orders records: nothing is ever hidden, and with no include yet the original
+order is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.svm import LinearSVC
+
+from realist.ranking.features import VectorSettings, vectorise
+
+CLASSIFIERS = ("lr", "svm", "nb", "lr+nb", "svm+nb")
+
+
+class RankingInputError(ValueError):
+    """Labels or indices given to a ranker are not usable (the message says which and where)."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """How the ranker learns. The defaults are the configuration measured best by bench/ranking.py.
+
+    classifier: one of ``CLASSIFIERS``; "a+b" averages the two models' standardised scores.
+    c: inverse regularisation strength of the logistic regression / linear SVM.
+    nb_alpha: additive smoothing of the naive Bayes part.
+    balance_ratio: excludes are weighted so that their total weight is ``1/balance_ratio`` of...
+        the includes' total weight times their share (ASReview's "balanced" sample weight); 1.0
+        weighs both classes equally overall.
+    pseudo_negatives: number of unlabelled records, drawn at random at each refit, trained on as
+        presumed excludes (Cormack & Grossman's AutoTAR). Most unscreened records are excludes, so
+        this gives the model a picture of the corpus before many excludes have been screened.
+    """
+
+    classifier: str = "lr+nb"
+    c: float = 1.0
+    nb_alpha: float = 0.1
+    balance_ratio: float = 1.0
+    pseudo_negatives: int = 100
+    vector: VectorSettings = field(default_factory=VectorSettings)
+
+    def __post_init__(self) -> None:
+        if self.classifier not in CLASSIFIERS:
+            raise ValueError(
+                f"ModelSettings.classifier: {self.classifier!r} is not one of {CLASSIFIERS}"
+            )
+
+
+def _check_labels(labels: Sequence[int], where: str) -> np.ndarray:
+    y = np.asarray(list(labels), dtype=np.int64)
+    bad = np.flatnonzero((y != 0) & (y != 1))
+    if bad.size:
+        i = int(bad[0])
+        raise RankingInputError(
+            f"{where}: label at position {i} is {labels[i]!r}; use 1 for include, 0 for exclude"
+        )
+    return y
+
+
+def _balanced_weights(y: np.ndarray, ratio: float) -> np.ndarray:
+    """Sample weights giving the two classes comparable influence (mean weight 1)."""
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    w = np.ones(len(y), dtype=np.float64)
+    if n_pos and n_neg:
+        w[y == 0] = n_pos / (ratio * n_neg)
+    out: np.ndarray = w * (len(y) / w.sum())
+    return out
+
+
+def _fit_linear(
+    kind: str, x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, s: ModelSettings, seed: int
+) -> tuple[np.ndarray, float]:
+    """Fit one linear model; return its weight vector and bias (score = x @ coef + bias)."""
+    if kind == "lr":
+        lr = LogisticRegression(
+            C=s.c, solver="liblinear", dual=True, random_state=seed, max_iter=1000
+        )
+        lr.fit(x, y, sample_weight=w)
+        return np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0])
+    if kind == "svm":
+        svm = LinearSVC(C=s.c, random_state=seed, max_iter=5000)
+        svm.fit(x, y, sample_weight=w)
+        return np.asarray(svm.coef_[0], dtype=np.float64), float(svm.intercept_[0])
+    nb = MultinomialNB(alpha=s.nb_alpha, fit_prior=False)
+    nb.fit(x, y, sample_weight=w)
+    coef = nb.feature_log_prob_[1] - nb.feature_log_prob_[0]
+    return np.asarray(coef, dtype=np.float64), 0.0
+
+
+class IncrementalRanker:
+    """Rank one corpus again and again as screening decisions arrive.
+
+    ``texts`` are every record of the review (title and abstract, see ``record_text``), in the
+    order the records are shown without ranking; rows are referred to by their position in it.
+    """
+
+    def __init__(
+        self, texts: Sequence[str], *, seed: int = 0, settings: ModelSettings | None = None
+    ) -> None:
+        self.seed = seed
+        self.settings = settings or ModelSettings()
+        self.vectorizer: TfidfVectorizer
+        self.vectorizer, self.matrix = vectorise(texts, self.settings.vector)
+        self._coef: np.ndarray | None = None
+        self._bias = 0.0
+        self._names: np.ndarray | None = None
+        self._n_fits = 0
+
+    @property
+    def n_records(self) -> int:
+        """Number of records in the corpus."""
+        return int(self.matrix.shape[0])
+
+    @property
+    def trained(self) -> bool:
+        """True once a fit had at least one include to learn from."""
+        return self._coef is not None
+
+    def fit(self, indices: Sequence[int], labels: Sequence[int]) -> bool:
+        """Refit the classifier on the labelled rows ``indices`` (1 include, 0 exclude).
+
+        Returns whether a model was trained. With no include among the labels there is nothing to
+        learn relevance from, so the ranker goes back to the original order (cold start).
+        """
+        idx = np.asarray(list(indices), dtype=np.int64)
+        y = _check_labels(labels, "IncrementalRanker.fit")
+        if len(idx) != len(y):
+            raise RankingInputError(
+                f"IncrementalRanker.fit: {len(idx)} indices but {len(y)} labels"
+            )
+        out = np.flatnonzero((idx < 0) | (idx >= self.n_records))
+        if out.size:
+            raise RankingInputError(
+                f"IncrementalRanker.fit: index {int(idx[out[0]])} (position {int(out[0])}) is "
+                f"outside the corpus of {self.n_records} records"
+            )
+        if len(np.unique(idx)) != len(idx):
+            raise RankingInputError("IncrementalRanker.fit: an index is labelled twice")
+        self._n_fits += 1
+        if not y.any():
+            self._coef = None
+            return False
+        idx, y = self._add_pseudo_negatives(idx, y)
+        if y.all():
+            # Only includes and no unlabelled rows to contrast them with: nothing to separate.
+            self._coef = None
+            return False
+        x = self.matrix[idx]
+        w = _balanced_weights(y, self.settings.balance_ratio)
+        parts = self.settings.classifier.split("+")
+        if len(parts) == 1:
+            self._coef, self._bias = _fit_linear(parts[0], x, y, w, self.settings, self.seed)
+            return True
+        # An ensemble of linear models is still linear: sum each one's weights divided by the
+        # spread of its scores over the corpus, so explain() stays exact.
+        coef = np.zeros(self.matrix.shape[1], dtype=np.float64)
+        bias = 0.0
+        for kind in parts:
+            c, b = _fit_linear(kind, x, y, w, self.settings, self.seed)
+            spread = float(np.std(self.matrix @ c)) or 1.0
+            coef += c / spread
+            bias += b / spread
+        self._coef, self._bias = coef, bias
+        return True
+
+    def _add_pseudo_negatives(
+        self, idx: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        k = self.settings.pseudo_negatives
+        if k <= 0:
+            return idx, y
+        unlabelled = np.ones(self.n_records, dtype=bool)
+        unlabelled[idx] = False
+        pool = np.flatnonzero(unlabelled)
+        if not pool.size:
+            return idx, y
+        # Seeded by the number of labels so that the same decisions always give the same model.
+        rng = np.random.default_rng([self.seed, len(idx)])
+        extra = rng.choice(pool, size=min(k, pool.size), replace=False)
+        return np.concatenate([idx, extra]), np.concatenate([y, np.zeros(len(extra), np.int64)])
+
+    def scores(self) -> np.ndarray:
+        """Relevance score of every record (higher is more likely relevant).
+
+        Untrained (cold start), the scores fall from 1 to 0 in the original order, so sorting by
+        score keeps that order.
+        """
+        n = self.n_records
+        if self._coef is None:
+            return 1.0 - np.arange(n, dtype=np.float64) / max(n, 1)
+        return np.asarray(self.matrix @ self._coef, dtype=np.float64) + self._bias
+
+    def order(self, candidates: Sequence[int] | None = None) -> list[int]:
+        """``candidates`` (default: every record) sorted most likely relevant first.
+
+        Ties keep the original order; every candidate is returned exactly once.
+        """
+        cand = (
+            np.arange(self.n_records)
+            if candidates is None
+            else np.asarray(list(candidates), dtype=np.int64)
+        )
+        if self._coef is None:
+            return [int(i) for i in np.sort(cand)]
+        sc = self.scores()[cand]
+        return [int(i) for i in cand[np.lexsort((cand, -sc))]]
+
+    def explain(self, index: int, top: int = 8) -> list[tuple[str, float]]:
+        """The terms of record ``index`` that pushed its score up most, with their contribution."""
+        if not 0 <= index < self.n_records:
+            raise RankingInputError(
+                f"IncrementalRanker.explain: index {index} is outside the corpus of "
+                f"{self.n_records} records"
+            )
+        return self._explain_row(self.matrix[index], top)
+
+    def explain_text(self, text: str, top: int = 8) -> list[tuple[str, float]]:
+        """As ``explain`` for a text that need not be in the corpus (unknown terms carry none)."""
+        return self._explain_row(sparse.csr_matrix(self.vectorizer.transform([text])), top)
+
+    def _explain_row(self, row: sparse.csr_matrix, top: int) -> list[tuple[str, float]]:
+        if self._coef is None or top <= 0:
+            return []
+        contrib = row.data * self._coef[row.indices]
+        keep = np.flatnonzero(contrib > 0)
+        if not keep.size:
+            return []
+        if self._names is None:
+            self._names = self.vectorizer.get_feature_names_out()
+        best = keep[np.lexsort((row.indices[keep], -contrib[keep]))][:top]
+        return [(str(self._names[row.indices[j]]), float(contrib[j])) for j in best]
+
+
+class Ranker:
+    """Rank unlabelled texts by relevance learned from labelled ones (the simple, text-in API).
+
+    Each ``rank`` call vectorises the labelled and unlabelled texts together; for repeated
+    refits on one corpus use ``IncrementalRanker``, which vectorises once.
+    """
+
+    def __init__(self, *, seed: int = 0, settings: ModelSettings | None = None) -> None:
+        self.seed = seed
+        self.settings = settings or ModelSettings()
+        self._texts: list[str] = []
+        self._labels: list[int] = []
+        self._model: IncrementalRanker | None = None
+
+    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> None:
+        """Remember the labelled records (1 include, 0 exclude); the model is fitted lazily."""
+        if len(texts) != len(labels):
+            raise RankingInputError(f"Ranker.fit: {len(texts)} texts but {len(labels)} labels")
+        y = _check_labels(labels, "Ranker.fit")
+        self._texts = [t or "" for t in texts]
+        self._labels = [int(v) for v in y]
+        self._model = None
+
+    def rank(self, texts: Sequence[str]) -> list[float]:
+        """A relevance score for each of ``texts`` (higher first); one score per text, always.
+
+        With no include learned yet the scores fall in the given order (cold start).
+        """
+        pool = [t or "" for t in texts]
+        model = IncrementalRanker([*self._texts, *pool], seed=self.seed, settings=self.settings)
+        model.fit(range(len(self._texts)), self._labels)
+        self._model = model
+        if not model.trained:
+            n = len(pool)
+            return [1.0 - i / max(n, 1) for i in range(n)]
+        return [float(v) for v in model.scores()[len(self._texts) :]]
+
+    def explain(self, text: str, top: int = 8) -> list[tuple[str, float]]:
+        """Terms in ``text`` that pushed it up, with their positive contribution, largest first."""
+        if self._model is None:
+            if not self._texts:
+                return []
+            self._model = IncrementalRanker(self._texts, seed=self.seed, settings=self.settings)
+            self._model.fit(range(len(self._texts)), self._labels)
+        return self._model.explain_text(text, top)
