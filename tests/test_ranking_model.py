@@ -96,6 +96,18 @@ def test_cold_start_keeps_every_record_in_original_order() -> None:
     assert sorted(range(len(texts)), key=lambda i: -scores[i]) == list(range(len(texts)))
 
 
+def test_prior_terms_order_the_cold_start_without_hiding_records() -> None:
+    texts = ["kidney enzyme assay", "insulin trial in adults", "mouse protein", "insulin dose"]
+    model = IncrementalRanker(texts)
+    assert model.set_prior_terms(["insulin", "no-such-word"]) == 1
+    order = model.order()
+    assert set(order[:2]) == {1, 3}, "records with the keyword come first"
+    assert order[2:] == [0, 2], "the rest keep their original order"
+    assert model.order([0, 2, 3]) == [3, 0, 2]
+    assert model.set_prior_terms([]) == 0
+    assert model.order() == [0, 1, 2, 3]
+
+
 def test_trained_order_is_a_permutation_of_the_candidates() -> None:
     texts, labels = _corpus(50)
     model = IncrementalRanker(texts, seed=3)
