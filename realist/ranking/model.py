@@ -21,6 +21,7 @@ from sklearn.svm import LinearSVC
 from realist.ranking.features import VectorSettings, vectorise
 
 CLASSIFIERS = ("lr", "svm", "nb", "lr+nb", "svm+nb")
+_SPREAD_SAMPLE = 5000
 
 
 class RankingInputError(ValueError):
@@ -119,6 +120,10 @@ class IncrementalRanker:
         self._bias = 0.0
         self._names: np.ndarray | None = None
         self._prior: np.ndarray | None = None
+        # A fixed sample of rows on which to measure each ensemble member's score spread: a full
+        # pass over a large corpus per member would double the cost of a refit.
+        rows = np.random.default_rng(0).permutation(self.n_records)[:_SPREAD_SAMPLE]
+        self._sample = self.matrix[np.sort(rows)]
 
     @property
     def n_records(self) -> int:
@@ -158,7 +163,7 @@ class IncrementalRanker:
             # Only includes and no unlabelled rows to contrast them with: nothing to separate.
             self._coef = None
             return False
-        x = self.matrix[idx]
+        x = sparse.csr_matrix(self.matrix[idx], dtype=np.float64)
         w = _balanced_weights(y, self.settings.balance_ratio)
         parts = self.settings.classifier.split("+")
         if len(parts) == 1:
@@ -170,7 +175,7 @@ class IncrementalRanker:
         bias = 0.0
         for kind in parts:
             c, b = _fit_linear(kind, x, y, w, self.settings, self.seed)
-            spread = float(np.std(self.matrix @ c)) or 1.0
+            spread = float(np.std(self._sample @ c)) or 1.0
             coef += c / spread
             bias += b / spread
         self._coef, self._bias = coef, bias
@@ -224,7 +229,8 @@ class IncrementalRanker:
             if self._prior is None:
                 return base
             return np.where(self._prior > 0, 1.0 + self._prior, base * 0.999)
-        return np.asarray(self.matrix @ self._coef, dtype=np.float64) + self._bias
+        coef = self._coef.astype(np.float32)
+        return np.asarray(self.matrix @ coef, dtype=np.float64) + self._bias
 
     def order(self, candidates: Sequence[int] | None = None) -> list[int]:
         """``candidates`` (default: every record) sorted most likely relevant first.
