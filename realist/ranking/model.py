@@ -116,8 +116,9 @@ class IncrementalRanker:
         self.settings = settings or ModelSettings()
         self.vectorizer: TfidfVectorizer
         self.vectorizer, self.matrix = vectorise(texts, self.settings.vector)
-        self._coef: np.ndarray | None = None
-        self._bias = 0.0
+        # (weights, bias) of the fitted model, replaced in one assignment so that a thread
+        # reading scores while another refits sees either the old model or the new one.
+        self._fitted: tuple[np.ndarray, float] | None = None
         self._names: np.ndarray | None = None
         self._prior: np.ndarray | None = None
         # A fixed sample of rows on which to measure each ensemble member's score spread: a full
@@ -133,7 +134,7 @@ class IncrementalRanker:
     @property
     def trained(self) -> bool:
         """True once a fit had at least one include to learn from."""
-        return self._coef is not None
+        return self._fitted is not None
 
     def fit(self, indices: Sequence[int], labels: Sequence[int]) -> bool:
         """Refit the classifier on the labelled rows ``indices`` (1 include, 0 exclude).
@@ -156,18 +157,18 @@ class IncrementalRanker:
         if len(np.unique(idx)) != len(idx):
             raise RankingInputError("IncrementalRanker.fit: an index is labelled twice")
         if not y.any():
-            self._coef = None
+            self._fitted = None
             return False
         idx, y = self._add_pseudo_negatives(idx, y)
         if y.all():
             # Only includes and no unlabelled rows to contrast them with: nothing to separate.
-            self._coef = None
+            self._fitted = None
             return False
         x = sparse.csr_matrix(self.matrix[idx], dtype=np.float64)
         w = _balanced_weights(y, self.settings.balance_ratio)
         parts = self.settings.classifier.split("+")
         if len(parts) == 1:
-            self._coef, self._bias = _fit_linear(parts[0], x, y, w, self.settings, self.seed)
+            self._fitted = _fit_linear(parts[0], x, y, w, self.settings, self.seed)
             return True
         # An ensemble of linear models is still linear: sum each one's weights divided by the
         # spread of its scores over the corpus, so explain() stays exact.
@@ -178,7 +179,7 @@ class IncrementalRanker:
             spread = float(np.std(self._sample @ c)) or 1.0
             coef += c / spread
             bias += b / spread
-        self._coef, self._bias = coef, bias
+        self._fitted = (coef, bias)
         return True
 
     def _add_pseudo_negatives(
@@ -224,13 +225,14 @@ class IncrementalRanker:
         score is 1 plus the match strength).
         """
         n = self.n_records
-        if self._coef is None:
+        fitted = self._fitted
+        if fitted is None:
             base = 1.0 - np.arange(n, dtype=np.float64) / max(n, 1)
             if self._prior is None:
                 return base
             return np.where(self._prior > 0, 1.0 + self._prior, base * 0.999)
-        coef = self._coef.astype(np.float32)
-        return np.asarray(self.matrix @ coef, dtype=np.float64) + self._bias
+        coef = fitted[0].astype(np.float32)
+        return np.asarray(self.matrix @ coef, dtype=np.float64) + fitted[1]
 
     def order(self, candidates: Sequence[int] | None = None) -> list[int]:
         """``candidates`` (default: every record) sorted most likely relevant first.
@@ -242,7 +244,7 @@ class IncrementalRanker:
             if candidates is None
             else np.asarray(list(candidates), dtype=np.int64)
         )
-        if self._coef is None and self._prior is None:
+        if self._fitted is None and self._prior is None:
             return [int(i) for i in np.sort(cand)]
         sc = self.scores()[cand]
         return [int(i) for i in cand[np.lexsort((cand, -sc))]]
@@ -261,9 +263,10 @@ class IncrementalRanker:
         return self._explain_row(sparse.csr_matrix(self.vectorizer.transform([text])), top)
 
     def _explain_row(self, row: sparse.csr_matrix, top: int) -> list[tuple[str, float]]:
-        if self._coef is None or top <= 0:
+        fitted = self._fitted
+        if fitted is None or top <= 0:
             return []
-        contrib = row.data * self._coef[row.indices]
+        contrib = row.data * fitted[0][row.indices]
         keep = np.flatnonzero(contrib > 0)
         if not keep.size:
             return []
