@@ -29,7 +29,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -210,9 +210,6 @@ def asreview_available() -> str | None:
     except Exception:  # any import failure means: use the re-implementation
         return None
     return str(asreview.__version__)
-
-
-Task = tuple[str, str, int]  # dataset, label kind, seed
 
 
 def run_task(args: tuple[Dataset, str, int, int, dict[str, ModelSettings], bool]) -> dict[
@@ -450,8 +447,6 @@ def write_docs(lines: list[str]) -> None:
     doc.write_text(f"{before}{start}\n{body}\n{end}{after}", encoding="utf-8")
     print(f"wrote {doc}")
 
-
-Runner = Callable[..., list[int]]
 
 if __name__ == "__main__":
     sys.exit(main())
