@@ -119,6 +119,22 @@ def test_trained_order_is_a_permutation_of_the_candidates() -> None:
     assert sum(labels[i] for i in first_five) >= 3
 
 
+def test_excludes_beyond_the_cap_are_sampled_deterministically() -> None:
+    texts, labels = _corpus(120, seed=4)
+    capped = ModelSettings(max_excludes=20)
+    a = IncrementalRanker(texts, seed=5, settings=capped)
+    b = IncrementalRanker(texts, seed=5, settings=capped)
+    full = IncrementalRanker(texts, seed=5)
+    idx = list(range(80))
+    for m in (a, b, full):
+        m.fit(idx, labels[:80])
+    assert np.array_equal(a.scores(), b.scores())
+    assert not np.array_equal(a.scores(), full.scores()), "the cap must change the training set"
+    n_inc = sum(labels[80:])
+    top = a.order(range(80, 120))[:n_inc]
+    assert sum(labels[i] for i in top) == n_inc
+
+
 def test_one_include_and_no_exclude_still_trains_against_unscreened_records() -> None:
     texts, labels = _corpus(50)
     model = IncrementalRanker(texts, seed=0)

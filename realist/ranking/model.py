@@ -43,6 +43,9 @@ class ModelSettings:
         the benchmark sets, so off by default.
     cold_start_negatives: presumed excludes used only while no exclude has been labelled, so that
         a single include is already enough to rank.
+    max_excludes: at most this many labelled excludes (a seeded random sample) are trained on;
+        every include always is. Keeps a refit under a second late in a very large review, when
+        further excludes barely move a class-balanced model.
     """
 
     classifier: str = "lr+nb"
@@ -51,6 +54,7 @@ class ModelSettings:
     balance_ratio: float = 1.0
     pseudo_negatives: int = 0
     cold_start_negatives: int = 100
+    max_excludes: int = 5000
     vector: VectorSettings = field(default_factory=VectorSettings)
 
     def __post_init__(self) -> None:
@@ -159,6 +163,7 @@ class IncrementalRanker:
         if not y.any():
             self._fitted = None
             return False
+        idx, y = self._cap_excludes(idx, y)
         idx, y = self._add_pseudo_negatives(idx, y)
         if y.all():
             # Only includes and no unlabelled rows to contrast them with: nothing to separate.
@@ -181,6 +186,16 @@ class IncrementalRanker:
             bias += b / spread
         self._fitted = (coef, bias)
         return True
+
+    def _cap_excludes(self, idx: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        neg = np.flatnonzero(y == 0)
+        cap = self.settings.max_excludes
+        if cap <= 0 or len(neg) <= cap:
+            return idx, y
+        rng = np.random.default_rng([self.seed, len(idx), 1])
+        sampled = rng.choice(neg, cap, replace=False)
+        keep = np.sort(np.concatenate([np.flatnonzero(y == 1), sampled]))
+        return idx[keep], y[keep]
 
     def _add_pseudo_negatives(
         self, idx: np.ndarray, y: np.ndarray
