@@ -212,10 +212,10 @@ def asreview_available() -> str | None:
     return str(asreview.__version__)
 
 
-def run_task(args: tuple[Dataset, str, int, int, dict[str, ModelSettings], bool]) -> dict[
+def run_task(args: tuple[Dataset, str, int, int, dict[str, ModelSettings], str]) -> dict[
     str, Score
 ]:
-    ds, kind, seed, k, variants, with_asreview = args
+    ds, kind, seed, k, variants, asreview_mode = args
     y = ds.labels[kind]
     prior = seeded_prior(y, seed)
     res: dict[str, Score] = {}
@@ -223,9 +223,9 @@ def run_task(args: tuple[Dataset, str, int, int, dict[str, ModelSettings], bool]
         t = time.perf_counter()
         o = order_ours(ds, y, prior, k, settings, seed)
         res[name] = score(o, y, time.perf_counter() - t)
-    if with_asreview:
+    if asreview_mode:
         t = time.perf_counter()
-        if asreview_available():
+        if asreview_mode == "asreview":
             o = order_asreview(ds, y, prior, k, seed)
         else:
             o = order_asreview_sklearn(ds, y, prior, k, seed)
@@ -267,6 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--variant", action="append", default=[],
                     help='extra configuration of ours, "name:classifier=svm,c=0.5,..."')
     ap.add_argument("--no-asreview", action="store_true")
+    ap.add_argument("--asreview-reimpl", action="store_true",
+                    help="use the scikit-learn re-implementation of ELAS u4 even if asreview is "
+                         "installed (a cross-check)")
     ap.add_argument("--no-speed", action="store_true", help="skip the 100,000-record timing")
     ap.add_argument("--write-docs", action="store_true", help="write the table to docs/ranking.md")
     a = ap.parse_args(argv)
@@ -279,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = 1 if a.quick and a.seeds == 3 else a.seeds
     sets = load_sets(root, names)
     variants = dict([("ours", ModelSettings())] + [parse_variant(v) for v in a.variant])
-    asr = None if a.no_asreview else asreview_available()
+    asr = None if a.no_asreview or a.asreview_reimpl else asreview_available()
     lines: list[str] = []
 
     def say(s: str = "") -> None:
@@ -289,13 +292,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"ranking benchmark: {len(sets)} sets, {seeds} seed(s), batch {a.step_share:.1%} of N")
     if a.no_asreview:
         say("ASReview: skipped (--no-asreview)")
+    elif a.asreview_reimpl:
+        say("ASReview: its default model (ELAS u4) RE-IMPLEMENTED with scikit-learn "
+            "(--asreview-reimpl; bench/ranking.py: order_asreview_sklearn)")
     elif asr:
         say(f"ASReview: asreview {asr}, default model ELAS u4, run through asreview Simulate")
     else:
         say("ASReview: package NOT importable here -> its default model (ELAS u4) is "
             "RE-IMPLEMENTED with scikit-learn (bench/ranking.py: order_asreview_sklearn)")
-    tasks = [(ds, kind, seed, step_size(len(ds.titles), a.step_share), variants,
-              not a.no_asreview) for ds in sets for kind in ds.labels for seed in range(seeds)]
+    mode = "" if a.no_asreview else ("asreview" if asr else "reimpl")
+    tasks = [(ds, kind, seed, step_size(len(ds.titles), a.step_share), variants, mode)
+             for ds in sets for kind in ds.labels for seed in range(seeds)]
     t0 = time.perf_counter()
     results = _run_all(tasks, a.jobs)
     methods = [*variants, *([] if a.no_asreview else ["asreview"]), "random"]
