@@ -77,9 +77,9 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # control characters are refused before parsing
-        line = text[: exc.position].count("\n") + 1
+        where = text[: exc.position].count("\n") + 1
         raise YamlError(
-            file, line, f"character U+{exc.character:04X} is not allowed in a YAML file"
+            file, where, f"character U+{exc.character:04X} is not allowed in a YAML file"
         ) from None
     try:
         node = loader.get_single_node()
