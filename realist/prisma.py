@@ -327,7 +327,7 @@ class PrismaCounts:
 
     def to_markdown(self, title: str = "PRISMA 2020 flow counts") -> str:
         """The counts as Markdown tables in the diagram's order, then the arithmetic checks."""
-        lines = [f"## {title}", "", "### Identification", "", "| Box | n |", "|---|---:|"]
+        lines = [f"## {_md(title)}", "", "### Identification", "", "| Box | n |", "|---|---:|"]
         lines.append(f"| Records identified from databases | {_n(self.identified_databases)} |")
         lines += [f"| &nbsp;&nbsp;{_md(k)} | {_n(v)} |" for k, v in self.databases.items()]
         lines.append(f"| Records identified from registers | {_n(self.identified_registers)} |")
@@ -448,7 +448,9 @@ def _n(value: int) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # Names come from the review (databases, reasons, the title): as text, never as markup.
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("|", "\\|").replace("\n", " ")
 
 
 def _count(value: object, key: str) -> int:
