@@ -67,3 +67,36 @@ def screen_sample(b: Workspace, info: SampleInfo, decide: dict[int, str] | None 
     """The second reviewer decides every record of the sample (exclude unless `decide` says)."""
     for rid in info.record_ids:
         sc.decide(b, rid, info.stage, (decide or {}).get(rid, "exclude"), source="cli")
+
+
+def pairs_for(table: list[list[int]], categories: list[str]) -> list[tuple[str, str]]:
+    """(A, B) decision pairs making up `table` (rows A, columns B), row by row."""
+    return [
+        (categories[i], categories[j])
+        for i, row in enumerate(table)
+        for j, count in enumerate(row)
+        for _ in range(count)
+    ]
+
+
+def compared_sample(
+    ws: Workspace,
+    table: list[list[int]],
+    categories: list[str] | None = None,
+    *,
+    first: str = "LLJ",
+    second: str = "JF",
+    stage: str = TA,
+) -> tuple[SampleInfo, list[int]]:
+    """Records whose decisions by `first` and `second` make up `table`, all in one sample
+    (fraction 1) whose comparison is open. Returns the sample and the record ids in pair order."""
+    pairs = pairs_for(table, categories or ["include", "exclude", "maybe"][: len(table)])
+    ids = add_batch(ws, len(pairs), seed=len(pairs))
+    a = as_reviewer(ws, first)
+    for rid, (dec, _) in zip(ids, pairs, strict=True):
+        sc.decide(a, rid, stage, dec, reason="not_qi" if stage == FT and dec == "exclude" else None)
+    info = samples.draw(ws, second, 1.0, 1, first=first, stage=stage)
+    b = as_reviewer(ws, second)
+    for rid, (_, dec) in zip(ids, pairs, strict=True):
+        sc.decide(b, rid, stage, dec, reason="lmic" if stage == FT and dec == "exclude" else None)
+    return samples.open_comparison(ws, info.id), ids
