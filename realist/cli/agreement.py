@@ -31,15 +31,18 @@ def lead_workspace(state: CliState) -> Workspace:
     if ws.actor is not None:
         return ws
     with ws.store.read() as s:
-        leads = s.scalars(
-            select(Reviewer).where(Reviewer.role == Role.LEAD.value, Reviewer.active).limit(2)
+        leads = s.execute(
+            select(Reviewer.id, Reviewer.name, Reviewer.role)
+            .where(Reviewer.role == Role.LEAD.value, Reviewer.active)
+            .limit(2)
         ).all()
     if len(leads) != 1:
         raise InvalidInputError(
             "this needs a lead: name yourself before the command, e.g. "
             "`realist --reviewer LEAD sample ...` (see `realist reviewer list`)"
         )
-    return ws.with_actor(Actor(leads[0].id, leads[0].name, leads[0].role))
+    lead_id, name, role = leads[0]
+    return ws.with_actor(Actor(int(lead_id), str(name), str(role)))
 
 
 def _progress(info: SampleInfo) -> str:
@@ -55,13 +58,17 @@ def _progress(info: SampleInfo) -> str:
 
 def _sample_lines(info: SampleInfo) -> list[str]:
     label = Stage(info.stage).label
-    status = {
-        samples.BLIND: f"blind: {info.second_reviewer} screens it without seeing "
-        f"{info.first_reviewer}'s work at {label}",
-        samples.READY: "blind, both finished: a lead may open the comparison",
-        samples.OPEN: f"comparison open since {info.opened_at:%Y-%m-%d %H:%M} UTC"
-        + (f" ({info.opened_by})" if info.opened_by else ""),
-    }[info.status]
+    if info.status == samples.OPEN and info.opened_at is not None:
+        status = f"comparison open since {info.opened_at:%Y-%m-%d %H:%M} UTC" + (
+            f" ({info.opened_by})" if info.opened_by else ""
+        )
+    elif info.status == samples.READY:
+        status = "blind, both finished: a lead may open the comparison"
+    else:
+        status = (
+            f"blind: {info.second_reviewer} screens it without seeing {info.first_reviewer}'s "
+            f"work at {label}"
+        )
     lines = [
         f"sample {info.id} · {label} · {info.first_reviewer} (first) / "
         f"{info.second_reviewer} (second, blind) · {info.size} records · seed {info.seed}, "
