@@ -206,6 +206,7 @@ class AgreementScreen(Screen[None]):
         self.show_current()
 
     def show_current(self) -> None:
+        self.refresh_bindings()
         info = self.current
         detail = self.query_one("#detail", Static)
         self.report = None
@@ -254,6 +255,9 @@ class AgreementScreen(Screen[None]):
         # drawing and opening are a lead's; the footer offers them to leads only
         if action in ("new_sample", "open_comparison"):
             return self.ws.actor is not None and self.ws.actor.role == Role.LEAD.value
+        # the disagreements and the report exist once the comparison is open
+        if action in ("disagreements", "export"):
+            return self.current is not None and self.current.status == samples.OPEN
         return True
 
     # ------------------------------------------------------------------ actions

@@ -190,7 +190,7 @@ class DisagreementsScreen(Screen[None]):
             res = p.resolution
             table.add_row(
                 str(p.record_id),
-                _cut(p.title, 30),
+                _cut(p.title, 26),
                 Text(p.a.decision, style=STYLE.get(p.a.decision, "")),
                 Text(p.b.decision, style=STYLE.get(p.b.decision, "")),
                 Text(res.decision, style=STYLE.get(res.decision, "")) if res else Text("—", "dim"),
