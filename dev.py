@@ -6,7 +6,7 @@
 
 Only python3 (with venv or pip) is assumed. Python packages go into ./.venv, reinstalled when
 pyproject.toml changes. The Graphviz `dot` binary is installed with apt-get where apt is available
-and we are root (or have password-less sudo); otherwise a message says how to install it.
+(with Pango, for PDFs) and we are root or have password-less sudo; otherwise a message says how.
 Extra arguments after `test` are passed to pytest; after `demo`, to `realist demo`.
 """
 
@@ -66,9 +66,23 @@ def ensure_packages(py: Path) -> None:
     STAMP.write_text(digest)
 
 
-def ensure_graphviz() -> None:
-    """Install the Graphviz `dot` binary where apt is available; otherwise explain."""
-    if shutil.which("dot"):
+def _missing_system_packages() -> dict[str, str]:
+    """Debian packages the project needs that this machine lacks: {package: what needs it}."""
+    import ctypes.util
+
+    missing: dict[str, str] = {}
+    if not shutil.which("dot"):
+        missing["graphviz"] = "rendering diagrams (SVG/PNG/PDF)"
+    if ctypes.util.find_library("pango-1.0") is None:
+        missing["libpango-1.0-0"] = "the printable PDF of the PPI pack (WeasyPrint)"
+        missing["libpangoft2-1.0-0"] = "the printable PDF of the PPI pack (WeasyPrint)"
+    return missing
+
+
+def ensure_system_packages() -> None:
+    """Install Graphviz (and Pango for PDFs) where apt is available; otherwise explain."""
+    missing = _missing_system_packages()
+    if not missing:
         return
     apt = shutil.which("apt-get")
     prefix: list[str] = []
@@ -77,25 +91,30 @@ def ensure_graphviz() -> None:
     if apt and can_sudo and subprocess.call(["sudo", "-n", "true"], stderr=subprocess.DEVNULL) == 0:
         prefix = ["sudo", "-n"]
     if apt and (is_root or prefix):
-        _say("installing Graphviz (apt-get install graphviz)")
+        names = sorted(missing)
+        _say(f"installing system packages: {' '.join(names)} (apt-get)")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         quiet = {"stdout": subprocess.DEVNULL, "env": env}
-        if _run([*prefix, apt, "install", "-y", "-q", "graphviz"], **quiet) != 0:
+        if _run([*prefix, apt, "install", "-y", "-q", *names], **quiet) != 0:
             _run([*prefix, apt, "update", "-q"], **quiet)
-            _run([*prefix, apt, "install", "-y", "-q", "graphviz"], **quiet)
-    if not shutil.which("dot"):
+            _run([*prefix, apt, "install", "-y", "-q", *names], **quiet)
+    for package, why in _missing_system_packages().items():
         _say(
-            "Graphviz's `dot` binary is missing, so SVG/PNG/PDF diagrams cannot be rendered "
-            "(DOT, GraphML, GEXF and JSON exports still work). Install it with "
-            "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
-            "or from https://graphviz.org/download/."
+            f"system package {package} is missing; it is needed for {why}. "
+            f"Install it with `sudo apt-get install {package}` (Debian/Ubuntu)"
+            + (
+                ", `brew install graphviz` (macOS) or https://graphviz.org/download/"
+                if package == "graphviz"
+                else ""
+            )
+            + ". Everything else works without it."
         )
 
 
 def setup() -> Path:
     py = ensure_venv()
     ensure_packages(py)
-    ensure_graphviz()
+    ensure_system_packages()
     return py
 
 

@@ -67,7 +67,9 @@ def test_full_text_screen(snap_compare: SnapCompare, ws: Workspace, tmp_path: Pa
     """The full-text stage with an attached text file."""
     sc.decide(ws, 3, TA, "include")
     paper = tmp_path / "paper.txt"
-    paper.write_text("Reducing inequalities in blood pressure control.\n\nMethods. We ran PDSA cycles.")
+    paper.write_text(
+        "Reducing inequalities in blood pressure control.\n\nMethods. We ran PDSA cycles."
+    )
     attach_file(ws, paper, record_id=3)
 
     async def screen(pilot: Pilot[Any]) -> None:

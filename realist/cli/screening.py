@@ -42,7 +42,7 @@ def prisma(state: CliState, fmt: str) -> None:
       realist prisma --format json > prisma.json
     """
     report = prisma_report(state.workspace())
-    click.echo(_dump(report.to_dict()) if fmt == "json" else report.to_markdown(), nl=fmt == "json")
+    click.echo((_dump(report.to_dict()) if fmt == "json" else report.to_markdown()).rstrip("\n"))
 
 
 @cli.group()

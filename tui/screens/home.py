@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -52,11 +52,12 @@ class HomeScreen(Screen[None]):
         yield Header()
         with Horizontal(id="home"):
             yield Static(id="status", classes="panel")
-            with Vertical(id="menu", classes="panel"):
-                yield Static("[b]Go to[/b]\n", id="menu-title")
+            with VerticalScroll(id="menu", classes="panel"):
+                yield Static("[b]Go to[/b]", id="menu-title")
                 for d in ordered():
+                    # One line per screen so a dozen of them fit beside the status panel.
                     yield Static(
-                        f"[b reverse] {d.key} [/] {d.name}\n    [dim]{d.description}[/dim]",
+                        f"[b reverse] {d.key} [/] [b]{d.name:<13}[/b] [dim]{d.description}[/dim]",
                         classes="menu-item",
                     )
         yield PrismaPanel(self.ws, id="prisma", classes="panel")
