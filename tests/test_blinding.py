@@ -130,6 +130,7 @@ def view_of(ws: Workspace, ids: list[int], db: str, tmp: Path) -> dict[str, Any]
         ["tags", "summary", "--format", "json"],
         ["status"],
         ["comparison", "status", "--format", "json"],
+        ["export", "prisma", "--format", "md", "-o", "-"],
         ["dump", str(dump_dir)],
     ):
         result = runner.invoke(cli, [*base, *args], catch_exceptions=False)
