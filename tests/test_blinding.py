@@ -134,8 +134,12 @@ def view_of(ws: Workspace, ids: list[int], db: str, tmp: Path) -> dict[str, Any]
         ["dump", str(dump_dir)],
     ):
         result = runner.invoke(cli, [*base, *args], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        out[f"cli {args[0]}"] = result.output.replace(str(dump_dir), "DIR")
+        # the PRISMA export refuses while the counts do not add up: its message counts too
+        assert result.exit_code == 0 or args[0] == "export", result.output
+        out[f"cli {' '.join(args[:2]).replace(str(dump_dir), 'DIR')}"] = (
+            result.exit_code,
+            result.output.replace(str(dump_dir), "DIR"),
+        )
     out["dump files"] = {p.name: p.read_text() for p in sorted(dump_dir.iterdir())}
     return out
 
