@@ -61,7 +61,9 @@ async def settle(app: RealistApp, pilot: Any) -> None:
     await pilot.pause()
 
 
-async def test_the_lead_draws_a_sample_with_the_form(review: tuple[Workspace, list[int]]) -> None:
+async def test_sample_blind_screening_comparison_report_resolution_by_keys(
+    review: tuple[Workspace, list[int]],
+) -> None:
     ws, _ = review
     app = RealistApp(ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -92,6 +94,34 @@ async def test_the_lead_draws_a_sample_with_the_form(review: tuple[Workspace, li
         {"include": 10},
         8,
     )
+
+    # ... JF screens it blind with single keys (r on the home screen: the queue is the sample)
+    app = RealistApp(as_reviewer(ws, "JF"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert f"of {info.size}" in text(app, "#progress")
+        for k in range(info.size):
+            assert "LLJ" not in text(app, "#record")
+            await pilot.press("e" if k % 4 else "i")
+        assert f"screened {info.size}" in text(app, "#progress")
+
+    # ... and the lead opens the comparison, reads the report and resolves a disagreement
+    app = RealistApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert "Cohen's kappa" in text(app, "#detail")
+        await pilot.press("d")
+        await pilot.pause()
+        pair = app.screen.current  # type: ignore[attr-defined]
+        await pilot.press("i", *"agreed on discussion", "enter")
+        await pilot.pause()
+        assert "Resolved: INCLUDE" in text(app, "#resolution")
+    with ws.store.read() as s:
+        assert sc.final_decision_of(s, ws, pair.record_id, TA) == "include"
 
 
 async def test_the_second_reviewer_screens_blind_and_sees_nothing_of_the_first(

@@ -104,7 +104,7 @@ def view_of(ws: Workspace, ids: list[int], db: str, tmp: Path) -> dict[str, Any]
         out[f"progress {stage}"] = sc.reviewer_progress(ws, stage)
         for decision in (None, *DECISION_FILTERS):
             for reviewer in (None, "LLJ", "JF"):
-                for tag in (None, "race", "ses"):
+                for tag in (None, "race"):
                     q = RecordQuery(stage=stage, decision=decision, reviewer=reviewer, tag=tag)
                     page = page_records(ws, q, limit=1000)
                     out[f"list {q}"] = (page.total, [as_plain(r) for r in page.rows])
