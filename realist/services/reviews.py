@@ -18,7 +18,7 @@ from realist.db.models import (
 )
 from realist.db.store import Store
 from realist.errors import InvalidInputError
-from realist.services import audit
+from realist.services import audit, visibility
 from realist.services.context import Workspace
 
 
@@ -103,7 +103,11 @@ def review_status(ws: Workspace) -> ReviewStatus:
             decisions=count(
                 select(func.count())
                 .select_from(ScreeningDecision)
-                .where(ScreeningDecision.review_id == rid, ScreeningDecision.is_current)
+                .where(
+                    ScreeningDecision.review_id == rid,
+                    ScreeningDecision.is_current,
+                    visibility.decision_visibility(s, ws, ScreeningDecision),
+                )
             ),
             studies=count(
                 select(func.count()).select_from(Document).where(Document.review_id == rid)

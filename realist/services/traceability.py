@@ -24,6 +24,7 @@ from realist.db.models import (
     RecordTag,
     TagDef,
 )
+from realist.services import visibility
 from realist.services.context import Workspace
 from realist.services.excerpts import ExcerptView, excerpt_views, find_document
 from realist.services.theory import (
@@ -125,13 +126,15 @@ class DocumentTrace:
     cmocs: tuple[SupportedCmoc, ...]
 
 
-def _record_tags(s: Session, record_ids: set[int]) -> dict[int, set[int]]:
+def _record_tags(s: Session, ws: Workspace, record_ids: set[int]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     if not record_ids:
         return out
     for record_id, tag_id in s.execute(
         select(RecordTag.record_id, RecordTag.tag_id).where(
-            RecordTag.record_id.in_(record_ids), RecordTag.is_current
+            RecordTag.record_id.in_(record_ids),
+            RecordTag.is_current,
+            visibility.decision_visibility(s, ws, RecordTag),  # the blinding seam
         )
     ):
         out[record_id].add(tag_id)
@@ -141,7 +144,8 @@ def _record_tags(s: Session, record_ids: set[int]) -> dict[int, set[int]]:
 class _Tags:
     """The review's tag vocabulary, and the tags each document carries."""
 
-    def __init__(self, s: Session, review_id: int, docs: list[Document]) -> None:
+    def __init__(self, s: Session, ws: Workspace, docs: list[Document]) -> None:
+        review_id = ws.review_id
         self.defs = {
             t.code: t
             for t in s.scalars(
@@ -150,7 +154,7 @@ class _Tags:
         }
         self.order = {code: i for i, code in enumerate(self.defs)}
         by_id = {t.id: t for t in self.defs.values()}
-        on_record = _record_tags(s, {d.record_id for d in docs if d.record_id is not None})
+        on_record = _record_tags(s, ws, {d.record_id for d in docs if d.record_id is not None})
         self.record: dict[int, list[str]] = {}
         self.codes: dict[int, list[str]] = {}
         for d in docs:
@@ -206,7 +210,7 @@ def cmoc_trace(ws: Workspace, label: str | int) -> CmocTrace:
         doc_ids = list(dict.fromkeys([*cited_ids, *evidence]))
         docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(doc_ids)))}
         ordered = sorted(docs.values(), key=lambda d: (d.position, d.id))
-        tags = _Tags(s, ws.review_id, ordered)
+        tags = _Tags(s, ws, ordered)
         labels = _tag_labels(s, ws.review_id)
         trace = CmocTrace(view)
         counts: dict[str, int] = defaultdict(int)
@@ -239,7 +243,7 @@ def document_trace(ws: Workspace, document: str | int) -> DocumentTrace:
     with ws.store.read() as s:
         doc = find_document(s, ws, document)
         labels = _tag_labels(s, ws.review_id)
-        tags = _Tags(s, ws.review_id, [doc])
+        tags = _Tags(s, ws, [doc])
         cited = set(
             s.scalars(select(CmocDocument.cmoc_id).where(CmocDocument.document_id == doc.id))
         )
