@@ -26,7 +26,9 @@ from realist.services import (
     excerpts,
     fulltext,
     imports,
+    resolution,
     reviewers,
+    samples,
     screening,
     team,
 )
@@ -192,6 +194,12 @@ class Ctx:
     def record(self) -> int:
         return self.records[self.next() % len(self.records)]
 
+    def decided_record(self) -> int:
+        """A record the lead has just decided at title/abstract."""
+        rid = self.record()
+        screening.decide(self.lead, rid, "title_abstract", "exclude")
+        return rid
+
     def code(self) -> int:
         return codes.add_code(self.lead, f"prepared code {self.next()}").id
 
@@ -341,11 +349,24 @@ WRITE_PATHS: list[WritePath] = [
     _wp("unlink evidence", CODE, lambda ws, c: _unlink(ws, c)),
     _wp("cite a document", SCREEN, lambda ws, c: cmoc_edit.cite_document(ws, c.cmoc(), c.doc_ref)),
     _wp("link CMOCs", SCREEN, lambda ws, c: cmoc_edit.link_cmocs(ws, c.cmoc(), c.cmoc())),
+    _wp(
+        "resolve a disagreement",
+        "lead",
+        lambda ws, c: resolution.resolve(
+            ws, c.decided_record(), "include", "agreed after talking", stage="title_abstract"
+        ),
+    ),
     _wp("add a reviewer", "lead", lambda ws, c: reviewers.add_reviewer(ws, f"new{c.next()}")),
     _wp(
         "load YAML",
         "lead",
         lambda ws, c: load_paths(ws.store, [c.review_yaml()], review_id=ws.review_id, ws=ws),
+    ),
+    # last: from here on the second reviewer B screens blind
+    _wp(
+        "draw an agreement sample",
+        "lead",
+        lambda ws, c: samples.draw(ws, "B", 0.5, 7, first="LEAD"),
     ),
 ]
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from realist.errors import PermissionDeniedError
@@ -105,13 +106,28 @@ def test_blinded_second_reviewer_cannot_read_first_reviewers_work_with_raw_sql(
     csv.write_text(f"source_id,decision,note\n{sid},exclude,A's note via import\n")
     decisions_import.import_decisions(team.ws("LEAD"), csv, "A")
     sample = draw_sample(team.ws("LEAD"), "A", "B", rec[:2])
+    # A resolution at the sample's stage, on a record outside the sample (it would give A away).
+    with team.raw("LEAD").connect() as c:
+        c.execute(
+            text(
+                "INSERT INTO resolutions (review_id, record_id, stage, decision, rationale, "
+                "decided_at) VALUES (:rv, :r, 'title_abstract', 'include', 'agreed', now())"
+            ),
+            {"rv": team.review_id, "r": rec[3]},
+        )
     b = team.raw("B")
+    assert rows(b, "SELECT count(*) AS n FROM resolutions")[0].n == 0
+    assert rows(team.raw("A"), "SELECT count(*) AS n FROM resolutions")[0].n == 1
 
     # Not one of A's title/abstract decisions, on any record (sampled or not), nor their notes.
     seen = rows(b, "SELECT reviewer_id, record_id, note FROM screening_decisions")
     assert {r.reviewer_id for r in seen} == {who["B"]}
-    assert rows(b, "SELECT count(*) AS n FROM screening_decisions WHERE reviewer_id = :a",
-                a=who["A"])[0].n == 0  # fmt: skip
+    assert (
+        rows(b, "SELECT count(*) AS n FROM screening_decisions WHERE reviewer_id = :a", a=who["A"])[
+            0
+        ].n
+        == 0
+    )
     assert not rows(b, "SELECT 1 FROM screening_decisions WHERE note LIKE 'A''s note%'")
     # ... nor A's tags at that stage or without a stage; B's own stay visible.
     tags = rows(b, "SELECT reviewer_id FROM record_tags")
@@ -144,6 +160,7 @@ def test_blinded_second_reviewer_cannot_read_first_reviewers_work_with_raw_sql(
     seen = rows(b, "SELECT DISTINCT reviewer_id FROM screening_decisions")
     assert {r.reviewer_id for r in seen} == {who["A"], who["B"]}
     assert len(rows(b, "SELECT 1 FROM record_tags WHERE reviewer_id = :a", a=who["A"])) == 5
+    assert rows(b, "SELECT count(*) AS n FROM resolutions")[0].n == 1
 
 
 def test_blinding_is_per_stage_and_per_pair(team: TeamDb) -> None:
@@ -168,16 +185,25 @@ def test_blinding_is_per_stage_and_per_pair(team: TeamDb) -> None:
         for r in rows(b, "SELECT stage FROM screening_decisions WHERE reviewer_id = :a", a=who["A"])
     }
     assert stages == {TA}  # A's full-text work is hidden, title/abstract is not
-    # Tags of A: hidden when they carry no stage; the title/abstract ones stay visible.
-    tag_stages = rows(b, "SELECT stage FROM record_tags WHERE reviewer_id = :a", a=who["A"])
-    assert tag_stages and all(t.stage == TA for t in tag_stages)
+    # Tags of A are hidden at every stage (a tag set at title/abstract stays on at full text).
+    assert not rows(b, "SELECT stage FROM record_tags WHERE reviewer_id = :a", a=who["A"])
     # The lead who drew the sample is never blinded, even when they are the second reviewer.
     draw_sample(team.ws("LEAD"), "A", "LEAD", rec[:2])
-    assert rows(lead, "SELECT count(*) AS n FROM screening_decisions WHERE reviewer_id = :a",
-                a=who["A"])[0].n == 5  # fmt: skip
+    assert (
+        rows(
+            lead, "SELECT count(*) AS n FROM screening_decisions WHERE reviewer_id = :a", a=who["A"]
+        )[0].n
+        == 5
+    )
     # A (the first reviewer) is never blinded from B.
-    assert rows(team.raw("A"), "SELECT count(*) AS n FROM screening_decisions WHERE reviewer_id = :b",
-                b=who["B"])[0].n == 1  # fmt: skip
+    assert (
+        rows(
+            team.raw("A"),
+            "SELECT count(*) AS n FROM screening_decisions WHERE reviewer_id = :b",
+            b=who["B"],
+        )[0].n
+        == 1
+    )
 
 
 def test_blinded_reviewer_cannot_lift_the_blinding_or_touch_the_sample(team: TeamDb) -> None:
@@ -230,8 +256,14 @@ def test_reviewers_write_only_their_own_decisions_and_tags(team: TeamDb) -> None
     assert "row-level security" in msg
     assert affected(b, insert, rv=team.review_id, r=rec[5], who=who["B"]) == 1
     # A's rows cannot be flipped, retracted or reassigned by B (they are not even visible).
-    assert affected(b, "UPDATE screening_decisions SET is_current = false WHERE reviewer_id = :a",
-                    a=who["A"]) == 0  # fmt: skip
+    assert (
+        affected(
+            b,
+            "UPDATE screening_decisions SET is_current = false WHERE reviewer_id = :a",
+            a=who["A"],
+        )
+        == 0
+    )
     assert "permission denied" in refused(
         b,
         "UPDATE screening_decisions SET reviewer_id = :a WHERE reviewer_id = :b",
@@ -316,3 +348,61 @@ def test_table_privileges_per_role(team: TeamDb) -> None:
                 ).one()
                 assert may_insert is (name == "LEAD" or name in writers), (name, table)
                 assert may_read is True, (name, table)
+
+
+def test_a_role_that_is_no_reviewer_sees_nothing_a_blind_sample_hides(team: TeamDb) -> None:
+    """Someone an administrator put in a group by hand, without a reviewer of their own, is
+    treated like the second reviewer of every blind sample (as the services treat a workspace
+    with no reviewer)."""
+    rec = records(team)
+    screen_some(team, rec)
+    draw_sample(team.ws("LEAD"), "A", "B", rec[:2])
+    name = f"{team.plan.prefix}_stranger"
+    owner = create_engine(team.owner_url, isolation_level="AUTOCOMMIT")
+    try:
+        with owner.connect() as c:
+            c.execute(text(f"CREATE ROLE \"{name}\" LOGIN PASSWORD 'x'"))
+            c.execute(text(f'GRANT "{team.plan.groups()["observer"]}" TO "{name}"'))
+        url = make_url(team.owner_url).set(username=name, password="x")
+        stranger = create_engine(url.render_as_string(hide_password=False))
+        try:
+            seen = rows(stranger, "SELECT DISTINCT reviewer_id FROM screening_decisions")
+            assert {r.reviewer_id for r in seen} == {ids(team)["B"]}
+            assert not rows(
+                stranger, "SELECT 1 FROM record_tags WHERE reviewer_id = :a", a=ids(team)["A"]
+            )
+        finally:
+            stranger.dispose()
+    finally:
+        with owner.connect() as c:
+            c.execute(text(f'DROP OWNED BY "{name}"'))
+            c.execute(text(f'DROP ROLE "{name}"'))
+        owner.dispose()
+
+
+def test_the_agreement_check_end_to_end_on_each_reviewers_own_connection(team: TeamDb) -> None:
+    """The lead draws a sample of A's decisions for B; B screens it blind on B's own connection
+    (the services and the database agree on what B sees); the lead opens the comparison."""
+    from realist.services import samples
+
+    rec = records(team)
+    who = ids(team)
+    a = team.ws("A")
+    for rid in rec:
+        screening.decide(a, rid, TA, "include" if rid % 2 else "exclude")
+    sample = samples.draw(team.ws("LEAD"), "B", 0.5, 11, first="A")
+    b = team.ws("B")
+    queue = screening.open_queue(b, TA)
+    assert sorted(queue.ids) == sorted(sample.record_ids)
+    for rid in sample.record_ids:
+        assert screening.record_view(b, rid, TA).others == ()  # blind through the services
+        screening.decide(b, rid, TA, "include")
+    raw = team.raw("B")
+    assert {r.reviewer_id for r in rows(raw, "SELECT reviewer_id FROM screening_decisions")} == {
+        who["B"]
+    }
+    samples.open_comparison(team.ws("LEAD"), sample.id)
+    seen = rows(raw, "SELECT DISTINCT reviewer_id FROM screening_decisions")
+    assert {r.reviewer_id for r in seen} == {who["A"], who["B"]}
+    view = screening.record_view(team.ws("B"), sample.record_ids[0], TA)
+    assert [o.reviewer for o in view.others] == ["A"]

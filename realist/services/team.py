@@ -14,10 +14,10 @@ with a raw SQL client:
   ones as well).
 - row-level security on `screening_decisions`, `record_tags`, `resolutions` and `audit_log`:
   a reviewer or coder writes decisions, tags and audit entries only under their own reviewer id
-  (WITH CHECK); while a sample S is blinded (`S.comparison_opened_at IS NULL`), its second reviewer
-  cannot read any decision or tag of its first reviewer at S.stage (tags: also those with no
-  stage), nor the audit entries of that reviewer's screening actions, nor resolutions of the
-  sample's records at that stage. Leads are never blinded.
+  (WITH CHECK); while a sample S is blind (`S.comparison_opened_at IS NULL`), its second reviewer
+  cannot read any decision of its first reviewer at S.stage, any tag of theirs, any resolution
+  at S.stage, nor the audit entries of that reviewer's screening: the rule of
+  `realist.services.visibility`, enforced for raw SQL clients too. Leads are never blinded.
 
 Everything is generated from the reviewers table as SQL (`plan_team`, `TeamPlan.sql()`), which the
 database owner reviews with `realist team setup --print` and applies with `--apply`
@@ -313,29 +313,39 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
     non_leads = f"{reviewer}, {coder}, {observer}"
     own = f"reviewer_id = {once}"
 
-    def blinded(table: str, stage: str, owner: str | None = None) -> str:
-        # Is the row's reviewer the first reviewer of an open sample the caller screens second?
-        owner = owner or f"sm.first_reviewer_id = {table}.reviewer_id"
+    # The rule is the services' (realist.services.visibility): while a sample is blind, its
+    # second reviewer sees no decision of its first reviewer at its stage, no tag of theirs at
+    # any stage, no resolution at its stage, and no audit entry of their screening.
+    # A role that is no reviewer (not set up by `team setup`) counts as the second reviewer of
+    # every blind sample: who has not said who they are sees nothing a blind sample hides.
+    second = (
+        f"(sm.second_reviewer_id = {once} OR {once} IS NULL) "
+        f"AND sm.first_reviewer_id IS DISTINCT FROM {once}"
+    )
+
+    def blind(owner: str, stage: str | None) -> str:
+        """Is there a blind sample the caller screens second whose first reviewer is `owner`
+        (and whose stage is `stage`, unless None)?"""
         return (
             f"EXISTS (SELECT 1 FROM {sch}.samples sm WHERE sm.comparison_opened_at IS NULL "
-            f"AND sm.second_reviewer_id = {once} AND {owner} "
-            f"AND ({stage} IS NULL OR sm.stage = {stage}))"
+            f"AND {second} "
+            f"AND {owner}" + (f" AND sm.stage = {stage})" if stage else ")")
         )
 
+    decision_blind = blind(
+        "sm.first_reviewer_id = screening_decisions.reviewer_id", "screening_decisions.stage"
+    )
+    tag_blind = blind("sm.first_reviewer_id = record_tags.reviewer_id", None)
+    resolution_blind = blind("true", "resolutions.stage")
     # An audit entry is the first reviewer's when they acted, or when it is about them (a lead
-    # importing their decisions).
-    audit_owner = (
-        "(sm.first_reviewer_id = audit_log.reviewer_id OR (audit_log.entity = 'reviewer' "
-        "AND audit_log.entity_id = sm.first_reviewer_id::text))"
+    # importing their decisions); hidden when it has no stage or the sample's stage.
+    audit_blind = (
+        f"EXISTS (SELECT 1 FROM {sch}.samples sm WHERE sm.comparison_opened_at IS NULL "
+        f"AND {second} "
+        "AND (sm.first_reviewer_id = audit_log.reviewer_id OR (audit_log.entity = 'reviewer' "
+        "AND audit_log.entity_id = sm.first_reviewer_id::text)) "
+        "AND (audit_log.details ->> 'stage' IS NULL OR sm.stage = audit_log.details ->> 'stage'))"
     )
-
-    record_blinded = (
-        f"EXISTS (SELECT 1 FROM {sch}.samples sm JOIN {sch}.sample_records sr "
-        "ON sr.sample_id = sm.id WHERE sm.comparison_opened_at IS NULL "
-        f"AND sm.second_reviewer_id = {once} AND sr.record_id = resolutions.record_id "
-        "AND sm.stage = resolutions.stage)"
-    )
-    audit_stage = "(audit_log.details ->> 'stage')"
     write_own = [
         f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer} WITH CHECK ({own})",
         f"CREATE POLICY realist_update_own ON {{t}} FOR UPDATE TO {reviewer} "
@@ -343,23 +353,23 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
     ]
     policies: dict[str, list[str]] = {
         "screening_decisions": [
-            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} USING ({own} "
-            f"OR NOT {blinded('screening_decisions', 'screening_decisions.stage')})",
+            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
+            f"USING ({own} OR NOT {decision_blind})",
             *write_own,
         ],
         "record_tags": [
-            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} USING ({own} "
-            f"OR NOT {blinded('record_tags', 'record_tags.stage')})",
+            f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
+            f"USING ({own} OR NOT {tag_blind})",
             *write_own,
         ],
         "resolutions": [
             f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
-            f"USING (NOT {record_blinded})",
+            f"USING (NOT {resolution_blind})",
         ],
         "audit_log": [
             f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
-            f"USING ({own} OR action NOT LIKE 'screening.%' "
-            f"OR NOT {blinded('audit_log', audit_stage, audit_owner)})",
+            f"USING ({own} OR NOT (action LIKE 'screening.%' OR action LIKE 'agreement.resolve%') "
+            f"OR NOT {audit_blind})",
             f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer}, {coder} "
             f"WITH CHECK ({own})",
             f"CREATE POLICY realist_lead_insert ON {{t}} FOR INSERT TO {lead} WITH CHECK (true)",
