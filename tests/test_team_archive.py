@@ -139,3 +139,19 @@ def test_an_archive_merges_into_a_review_with_newer_decisions(
             )  # type: ignore[union-attr]
         ).all()
     assert [c.id for c in current] == [newer.decision_id]
+
+
+def test_a_dump_made_for_the_blinded_second_reviewer_leaves_out_the_first_reviewers_work(
+    demo_ws: Workspace, tmp_path: Path
+) -> None:
+    screened_review(demo_ws)  # a blind sample LLJ -> JF at title/abstract, stratified
+    jf = demo_ws.with_actor(resolve_actor(demo_ws.store, "JF"))
+    dump_review(demo_ws.store, demo_ws.review_id, tmp_path / "jf", viewer=jf)
+    dump_review(demo_ws.store, demo_ws.review_id, tmp_path / "llj", viewer=demo_ws)
+    for_jf = (tmp_path / "jf" / "screening.yaml").read_text(encoding="utf-8")
+    for_llj = (tmp_path / "llj" / "screening.yaml").read_text(encoding="utf-8")
+    assert "clear QI focus" in for_llj and "strata:" in for_llj and "Brazil" in for_llj
+    assert "clear QI focus" not in for_jf and "Brazil" not in for_jf and "strata:" not in for_jf
+    assert "reviewer: LLJ\n    stage: full_text" in for_jf  # A's full-text work stays
+    assert "discussed: QI but unclear" not in for_jf  # the resolution at the blind stage
+    assert "tag: race\n    reviewer: LLJ" not in for_jf and "tag: race\n    reviewer: JF" in for_jf

@@ -139,7 +139,7 @@ def dump(state: CliState, directory: Path) -> None:
       realist --db review.db dump snapshot/
     """
     ws = state.workspace()
-    for path in dump_review(ws.store, ws.review_id, directory):
+    for path in dump_review(ws.store, ws.review_id, directory, viewer=ws):
         click.echo(f"wrote {path}")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import select
@@ -31,6 +31,9 @@ from realist.db.models import (
 )
 from realist.db.store import Store
 from realist.yamlio.schema import REVIEW_FIELDS, SCHEMA_VERSION, SOURCE, Field
+
+if TYPE_CHECKING:
+    from realist.services.context import Workspace
 
 
 class _FlowList(list[Any]):
@@ -273,11 +276,24 @@ def register_writer(kind: str, fn: Writer) -> None:
     WRITERS[kind] = fn
 
 
-def dump_review(store: Store, review_id: int, directory: Path) -> list[Path]:
-    """Write every kind of the review to `directory` as <kind>.yaml; returns the files written."""
+VIEWER = "realist.yaml_viewer"
+"""`session.info` key: the workspace a dump is made for (kinds that hold screening work leave
+out what that reviewer may not see, as every other read path does)."""
+
+
+def dump_review(
+    store: Store, review_id: int, directory: Path, *, viewer: Workspace | None = None
+) -> list[Path]:
+    """Write every kind of the review to `directory` as <kind>.yaml; returns the files written.
+
+    `viewer`: the workspace of whoever asked (the CLI passes it): blinding applies to them. With
+    none, everything is written (the archive a lead or the database owner takes).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     with store.read() as s:
+        if viewer is not None:
+            s.info[VIEWER] = viewer
         if store.engine.dialect.name == "postgresql":
             # One snapshot for every query: a dump taken while others work is one moment of the
             # review (SQLite's read transaction already is).

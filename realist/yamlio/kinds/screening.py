@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from realist.db.models import (
@@ -432,8 +432,16 @@ register_applier("screening", apply_screening)
 
 def screening_document(s: Session, review: Review) -> dict[str, Any] | None:
     """The `screening` document of a review, or None when nothing was screened or sampled."""
-    from realist.yamlio.writer import flow, header
+    from realist.services import visibility
+    from realist.yamlio.writer import VIEWER, flow, header
 
+    viewer = s.info.get(VIEWER)
+
+    def visible(entity: Any) -> Any:
+        # what the viewer may see, as on every read path (everything when nobody is named)
+        return true() if viewer is None else visibility.decision_visibility(s, viewer, entity)
+
+    blind_samples = set() if viewer is None else {b.sample_id for b in visibility.blinds(s, viewer)}
     names = {r.id: r.name for r in s.scalars(select(Reviewer))}
     codes = {t.id: t.code for t in s.scalars(select(TagDef).where(TagDef.review_id == review.id))}
     d = ScreeningDecision
@@ -454,7 +462,7 @@ def screening_document(s: Session, review: Review) -> dict[str, Any] | None:
             },
             keep=("id", "record", "reviewer", "stage", "decision", "current", "created_at"),
         )
-        for r in s.scalars(select(d).where(d.review_id == review.id).order_by(d.id))
+        for r in s.scalars(select(d).where(d.review_id == review.id, visible(d)).order_by(d.id))
     ]
     mine = select(Record.id).where(Record.review_id == review.id)
     tags = [
@@ -472,11 +480,16 @@ def screening_document(s: Session, review: Review) -> dict[str, Any] | None:
             keep=("id", "record", "tag", "reviewer", "current", "created_at"),
         )
         for t in s.scalars(
-            select(RecordTag).where(RecordTag.record_id.in_(mine)).order_by(RecordTag.id)
+            select(RecordTag)
+            .where(RecordTag.record_id.in_(mine), visible(RecordTag))
+            .order_by(RecordTag.id)
         )
     ]
     samples = []
     for x in s.scalars(select(Sample).where(Sample.review_id == review.id).order_by(Sample.id)):
+        # a blind viewer gets no strata and no draw details (they derive from the first
+        # reviewer's decisions), as the samples service redacts them
+        redacted = x.id in blind_samples
         members = s.execute(
             select(SampleRecord.record_id, SampleRecord.stratum)
             .where(SampleRecord.sample_id == x.id)
@@ -490,7 +503,7 @@ def screening_document(s: Session, review: Review) -> dict[str, Any] | None:
                     "fraction": x.fraction,
                     "seed": x.seed,
                     "stratify": x.stratify,
-                    "params": _sorted_keys(x.params or {}),
+                    "params": {} if redacted else _sorted_keys(x.params or {}),
                     "first_reviewer": names.get(x.first_reviewer_id),
                     "second_reviewer": names.get(x.second_reviewer_id),
                     "drawn_by": names.get(x.drawn_by_id) if x.drawn_by_id else None,
@@ -502,7 +515,9 @@ def screening_document(s: Session, review: Review) -> dict[str, Any] | None:
                     else None,
                     "closed_at": _utc_iso(x.closed_at),
                     "records": flow([rid for rid, _ in members]),
-                    "strata": {rid: st for rid, st in members if st is not None},
+                    "strata": {}
+                    if redacted
+                    else {rid: st for rid, st in members if st is not None},
                 },
                 keep=(
                     "id",
@@ -532,7 +547,9 @@ def screening_document(s: Session, review: Review) -> dict[str, Any] | None:
             keep=("id", "record", "stage", "decision", "decided_at"),
         )
         for r in s.scalars(
-            select(Resolution).where(Resolution.review_id == review.id).order_by(Resolution.id)
+            select(Resolution)
+            .where(Resolution.review_id == review.id, visible(Resolution))
+            .order_by(Resolution.id)
         )
     ]
     if not (decisions or tags or samples or resolutions):
