@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from realist.errors import PermissionDeniedError
 from realist.services import decisions_import, screening
+from realist.services.context import resolve_actor
 from realist.services.team import connected_reviewer
 from tests.factories_team import TeamDb, draw_sample, open_comparison, team_database
 
@@ -81,6 +82,9 @@ def screen_some(db: TeamDb, rec: list[int]) -> None:
 def test_each_reviewer_connects_as_themselves(team: TeamDb) -> None:
     for name in ("LEAD", "A", "B", "C", "O"):
         assert connected_reviewer(team.store(name)) == name
+        # Without --reviewer, a connection under a reviewer's own role acts as that reviewer.
+        actor = resolve_actor(team.store(name), None)
+        assert actor is not None and actor.name == name
     rec = records(team)
     screen_some(team, rec)
     view = screening.record_view(team.ws("A"), rec[0], TA)

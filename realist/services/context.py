@@ -81,6 +81,11 @@ def resolve_review_id(store: Store, review_id: int | None = None) -> int:
 def resolve_actor(store: Store, name: str | None) -> Actor | None:
     """The named reviewer (or REALIST_REVIEWER); with no name, the only reviewer if there is one."""
     name = name or os.environ.get("REALIST_REVIEWER") or None
+    if name is None and store.engine.dialect.name == "postgresql":
+        # Team mode: a reviewer who connects with their own database role is that reviewer.
+        from realist.services.team import connected_reviewer
+
+        name = connected_reviewer(store)
     with store.read() as s:
         if name is None:
             people = s.scalars(select(Reviewer).where(Reviewer.active).limit(2)).all()
