@@ -17,6 +17,7 @@ from pathlib import Path
 
 from exporters import prisma as prisma_diagram
 from exporters import render, table_writers, tables, theory
+from exporters import stopping as stopping_aid
 from realist.errors import InvalidInputError, RealistError
 from realist.prisma import PrismaCounts
 from realist.services.context import Workspace
@@ -116,6 +117,12 @@ EXPORTS: dict[str, ExportKind] = {
             prisma_diagram.PRISMA_FORMATS,
             "the flow of records from the live counts (or as the review reports them)",
         ),
+        ExportKind(
+            "stopping",
+            "Stopping aid",
+            stopping_aid.STOPPING_FORMATS,
+            "includes found against records screened, and an estimate of the includes left",
+        ),
     )
 }
 
@@ -154,6 +161,9 @@ class ExportRequest:
     source: str = "auto"  # prisma: auto | live | reported
     variant: prisma_diagram.Variant = "prisma"  # prisma: prisma | realist
     counts_json: Path | None = None  # prisma: counts from a JSON file instead
+    stage: str = "title_abstract"  # stopping: the screening stage
+    target_recall: float = 0.95  # stopping
+    confidence: float = 0.95  # stopping
 
 
 @dataclass(frozen=True)
@@ -275,6 +285,11 @@ def produce(ws: Workspace, req: ExportRequest) -> bytes:
         return dot.encode("utf-8") if req.fmt == "dot" else render.render(dot, req.fmt)
     from realist.services.export_data import review_info
 
+    if req.what == "stopping":
+        report = stopping_aid.build_report(
+            ws, req.stage, target_recall=req.target_recall, confidence=req.confidence
+        )
+        return stopping_aid.render(report, review_info(ws).title, req.fmt)
     title = review_info(ws).title if req.what == "tables" else None
     return table_writers.table_bytes(build_tables(ws, req.what, full=req.full), req.fmt, title)
 

@@ -12,7 +12,7 @@ Read with PyYAML's safe loader, only when the file exists. Every key is optional
       include: bold black on green
       exclude: bold white on red
     screening:
-      order: file            # file | random (or an order a later capability registers)
+      order: file            # file | random | relevance (most likely relevant first)
       seed: 7                # for the random order (default: the reviewer's id)
     list:
       page_size: 100         # rows per page in the records list
@@ -53,6 +53,9 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "not_retrieved": (("x",), "Not retrieved"),
     "label": (("l",), "Label"),
     "stage": (("w",), "Stage"),
+    "order": (("O",), "Order"),
+    "why": (("Y",), "Why here?"),
+    "stopping": (("S",), "Stopping aid"),
 }
 DEFAULT_COLOURS = {"include": "bold black on green3", "exclude": "bold white on red3"}
 KEY_RE = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[A-Za-z0-9_]+|[^\s,])$")

@@ -178,6 +178,9 @@ def check_output(path: Path, fmt: str, where: str) -> None:
     elif fmt == "docx":
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             ElementTree.fromstring(z.read("word/document.xml"))
+    elif fmt == "txt":  # read in a terminal: no escape sequence may come through
+        text = data.decode("utf-8")
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), f"{where}: control character"
     elif fmt == "json":
         json.loads(data)
     elif fmt == "dot":

@@ -16,6 +16,8 @@ import click
 
 from realist.cli import cli
 from realist.cli.common import CliState, RealistGroup, progress_bar
+from realist.cli.prioritise import stage_option
+from realist.domain import Stage
 
 if TYPE_CHECKING:
     from exporters.api import ExportRequest
@@ -27,6 +29,7 @@ THEORY_FORMATS = ("dot", "svg", "png", "pdf", "graphml", "gexf", "json")
 TABLE_FORMATS = ("csv", "md", "xlsx", "docx", "html", "tex")
 TABLE_SET_FORMATS = ("xlsx", "docx", "html", "md", "tex")
 PRISMA_FORMATS = ("svg", "png", "pdf", "dot", "json", "md")
+STOPPING_FORMATS = ("html", "md", "txt", "json")
 
 
 @cli.group(cls=RealistGroup)
@@ -293,6 +296,54 @@ def prisma_cmd(
       realist export prisma --format md -o -
     """
     _run(state, "prisma", output, fmt, source=source, variant=variant, counts_json=counts_json)
+
+
+@export.command("stopping")
+@_output(STOPPING_FORMATS)
+@stage_option
+@click.option(
+    "--target-recall",
+    type=float,
+    default=0.95,
+    show_default=True,
+    help="The recall to test for, above 0 and at most 1.",
+)
+@click.option(
+    "--confidence",
+    type=float,
+    default=0.95,
+    show_default=True,
+    help="Confidence of the test and of the interval, between 0 and 1.",
+)
+@pass_state
+def stopping_cmd(
+    state: CliState,
+    output: str,
+    fmt: str | None,
+    stage: Stage,
+    target_recall: float,
+    confidence: float,
+) -> None:
+    """The stopping aid as a report: includes found against records screened (an SVG chart in
+    HTML, the terminal plot in Markdown and text), records screened since the last include, the
+    estimate of includes remaining with its interval, and the advice. JSON holds the figures and
+    the whole curve. See also `realist stopping`.
+
+    \b
+    Examples:
+      realist export stopping -o stopping.html
+      realist export stopping --stage full_text --target-recall 0.99 -o stopping-ft.md
+      realist export stopping --format json -o -
+    """
+    _run(
+        state,
+        "stopping",
+        output,
+        fmt,
+        stage=stage.value,
+        target_recall=target_recall,
+        confidence=confidence,
+    )
 
 
 @export.command("gallery")

@@ -818,6 +818,28 @@ class Queue:
         self.position = min(max(self.position + delta, 0), len(self.ids) - 1)
         return self.current
 
+    def reorder(self, ids: Iterable[int], order: str, *, pin_current: bool = False) -> None:
+        """Show the same records in a new order, staying on the current record.
+
+        Ids not in the queue are ignored and queue records missing from `ids` follow in their
+        present order, so a reorder can never drop or add a record. With `pin_current`, an open
+        current record moves to just before the first other open record, so that "next" after
+        deciding it is the first open record of the new order.
+        """
+        wanted = [i for i in dict.fromkeys(ids) if i in self._index]
+        seen = set(wanted)
+        new = wanted + [i for i in self.ids if i not in seen]
+        current = self.current
+        if pin_current and current is not None and self.is_open(current):
+            new.remove(current)
+            at = next((k for k, rid in enumerate(new) if self.is_open(rid)), len(new))
+            new.insert(at, current)
+        self.ids = new
+        self.order = order
+        self._index = {rid: i for i, rid in enumerate(new)}
+        if current is not None:
+            self.goto(current)
+
     def apply(self, change: DecisionChange) -> None:
         """Keep the reviewer's decisions in step with what a service changed."""
         if change.record_id not in self._index:

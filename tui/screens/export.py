@@ -45,6 +45,7 @@ ORDER = (
     "rameses",
     "tables",
     "prisma",
+    "stopping",
 )
 
 

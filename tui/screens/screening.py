@@ -8,6 +8,8 @@ moving on never needs a count or a search in the database.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 from typing import ClassVar, cast
 
@@ -18,9 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
 
 from realist.domain import Decision, Retrieval, Stage, TagGroup
-from realist.services import fulltext, live, screening
+from realist.services import fulltext, live, prioritise, screening
 from realist.services.context import Workspace
 from realist.services.screening import (
     KEEP,
@@ -33,6 +36,7 @@ from realist.services.screening import (
 )
 from realist.settings import ACTIONS, LoadedSettings, Settings, load_settings
 from tui.registry import destination
+from tui.screens.screening_rank import StoppingDialog, WhyDialog, explain_text
 from tui.widgets.errors import USER_ERRORS, user_message
 from tui.widgets.prompts import ChoicePicker, TextPrompt
 
@@ -64,9 +68,13 @@ ACTION_CALLS = {
     "not_retrieved": "not_retrieved",
     "label": "label",
     "stage": "switch_stage",
+    "order": "cycle_order",
+    "why": "why",
+    "stopping": "stopping",
 }
 FOOTER_ACTIONS = {"include", "exclude", "maybe", "undo", "skip", "reason", "note", "jump",
-                  "stage", "attach", "not_retrieved"}  # fmt: skip
+                  "stage", "attach", "not_retrieved", "order", "why", "stopping"}  # fmt: skip
+ORDERS = ("file", "random", "relevance")
 FULL_TEXT_ACTIONS = {ACTION_CALLS["attach"], ACTION_CALLS["not_retrieved"]}
 
 
@@ -83,6 +91,8 @@ def build_bindings(
     taken: dict[str, str] = {}
     for action in ACTIONS:
         keys = settings.keys_for(action)
+        if not keys:
+            continue  # its default key went to another action in the user's config
         for k in keys:
             taken[k] = action
         out.append(
@@ -263,7 +273,7 @@ def tags_text(view: RecordView | None, ctx: ScreeningContext, settings: Settings
 
 def criteria_text(ctx: ScreeningContext, settings: Settings, show: bool) -> Text:
     """The eligibility criteria, or a hint that they are on a toggle."""
-    key = settings.keys_for("criteria")[0]
+    key = next(iter(settings.keys_for("criteria")), "its key")
     if not show:
         return Text(f"criteria hidden ({key} shows them)", style="dim")
     out = Text()
@@ -277,8 +287,8 @@ def criteria_text(ctx: ScreeningContext, settings: Settings, show: bool) -> Text
     return out
 
 
-def progress_text(queue: Queue, actor: str, view: RecordView | None) -> Text:
-    """The always-visible progress line for this reviewer and stage."""
+def progress_text(queue: Queue, actor: str, view: RecordView | None, status: str = "") -> Text:
+    """The always-visible progress line for this reviewer and stage (`status`: the ranking's)."""
     p = queue.progress()
     out = Text()
     out.append(f" {queue.stage.label.capitalize()} ", style="bold reverse")
@@ -299,6 +309,9 @@ def progress_text(queue: Queue, actor: str, view: RecordView | None) -> Text:
     if queue.stage is Stage.FULL_TEXT:
         out.append("not retrieved ")
         out.append(f"{p.not_retrieved:,}", style="bold")
+    if status:
+        out.append("│ ", style="dim")
+        out.append(status, style="italic")
     return out
 
 
@@ -317,9 +330,15 @@ class ScreeningScreen(Screen[None]):
         "reason; at title/abstract the reason key excludes with a reason. Undo takes back your "
         "last decisions one by one. Skip moves on without deciding; next/previous walk the "
         "queue in order; jump goes to a record by its source id (or #id). Keys are remappable "
-        "in config.yaml (see docs/screening.md). Up/down scroll the record."
+        "in config.yaml (see docs/screening.md). Up/down scroll the record. Order (O) cycles file, "
+        "random and relevance order: relevance puts the records most likely to be kept first, "
+        "learning from the decisions in a background worker after each one (nothing is ever "
+        "hidden; the agreement sample is always drawn at random). Why here? (Y) shows the terms "
+        "that pushed the record up; the stopping aid (S) charts includes found against records "
+        "screened and estimates the includes still unscreened. Screening never stops by itself."
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    SWAP_WINDOW = 0.5  # seconds; see _auto_since
     DEFAULT_CSS = """
     ScreeningScreen #progress { height: 1; background: $boost; }
     ScreeningScreen #screening { height: 1fr; }
@@ -352,6 +371,16 @@ class ScreeningScreen(Screen[None]):
         self.pending_notes: dict[int, str] = {}
         self._shown: dict[str, Text] = {}
         self._watcher = live.Watcher(ws)
+        self.order = self.settings.queue_order
+        self.rank_status = ""
+        self.corpus: prioritise.Corpus | None = None
+        self.ranking: prioritise.Ranking | None = None
+        self._rank_dirty = False
+        self._rank_running = False
+        # When the current record was put on screen by the queue itself (after a decision, or on
+        # opening) this long ago at most, a ranking that arrives may replace it with the new best
+        # record: the reviewer has hardly started reading. Later, it stays put.
+        self._auto_since: float | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -382,6 +411,7 @@ class ScreeningScreen(Screen[None]):
         try:
             if self._watcher.changed():
                 self._refresh_view()
+                self.request_rank()  # colleagues' decisions teach the model too
         except USER_ERRORS:
             return  # a lost connection: the next key says so; try again at the next tick
 
@@ -395,14 +425,16 @@ class ScreeningScreen(Screen[None]):
         """(Re)build the queue at the current stage and show a record."""
         self.title = f"Screening · {self.stage.label}"
         try:
-            order = self.settings.queue_order
-            if order not in screening.ORDERINGS:
+            if self.order not in screening.ORDERINGS:
                 self.notify(
-                    f"unknown queue order {order!r} in config.yaml; using file order",
+                    f"unknown queue order {self.order!r} in config.yaml; using file order",
                     severity="warning",
                 )
-                order = "file"
-            self.queue = screening.open_queue(self.ws, self.stage, order, self.settings.queue_seed)
+                self.order = "file"
+            # Relevance order starts from file order and is applied by the ranking worker, so
+            # that opening the screen never waits for the model.
+            base = "file" if self.order == "relevance" else self.order
+            self.queue = screening.open_queue(self.ws, self.stage, base, self.settings.queue_seed)
         except USER_ERRORS as exc:
             self.queue = None
             self.notify(user_message(exc), severity="error")
@@ -413,9 +445,15 @@ class ScreeningScreen(Screen[None]):
                 f"record {record_id} is not in your queue at the {self.stage.label} stage",
                 severity="warning",
             )
+        self.rank_status = ""
+        self.ranking = None
         self.show_current()
+        if self.order == "relevance":
+            self._auto_since = time.monotonic() if record_id is None else None
+            self.request_rank()
 
     def show_current(self) -> None:
+        self._auto_since = None
         rid = self.queue.current if self.queue else None
         self.view = screening.record_view(self.ws, rid, self.stage) if rid is not None else None
         self.render_all()
@@ -428,7 +466,11 @@ class ScreeningScreen(Screen[None]):
             self._put("#tags", Text(""))
             self._put("#criteria", Text(""))
             return
-        self._put("#progress", progress_text(self.queue, self.actor_name, self.view), layout=False)
+        self._put(
+            "#progress",
+            progress_text(self.queue, self.actor_name, self.view, self.rank_status),
+            layout=False,
+        )
         if self.view is None:
             message = (
                 "Nothing to screen at this stage yet."
@@ -472,6 +514,7 @@ class ScreeningScreen(Screen[None]):
             return
         self.queue.goto(nxt)
         self.show_current()
+        self._auto_since = time.monotonic()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # full-text actions only at the full-text stage
@@ -511,6 +554,7 @@ class ScreeningScreen(Screen[None]):
         self.pending_notes.pop(rid, None)
         self._apply(change)
         self._advance()
+        self.request_rank()
 
     def action_reason(self) -> None:
         rid = self._record_id()
@@ -587,6 +631,7 @@ class ScreeningScreen(Screen[None]):
             self.notify(f"nothing to undo at the {self.stage.label} stage")
             return
         self._apply(change)
+        self.request_rank()
         if self.queue is not None and self.queue.goto(change.record_id):
             self.show_current()
         else:
@@ -740,6 +785,108 @@ class ScreeningScreen(Screen[None]):
         self.stage = Stage.FULL_TEXT if self.stage is Stage.TITLE_ABSTRACT else Stage.TITLE_ABSTRACT
         self.load_queue()
         self.refresh_bindings()
+
+    # ---------------------------------------------------------------- relevance order
+
+    def request_rank(self) -> None:
+        """Ask for a refit in the background (relevance order only); requests made while one
+        runs are folded into one more refit, so a burst of decisions never queues up work."""
+        if self.order != "relevance" or self.queue is None:
+            return
+        self._rank_dirty = True
+        if not self._rank_running:
+            self._rank_running = True
+            self._rank_worker()
+
+    def _done_snapshot(self) -> set[int]:
+        if self.queue is None:
+            return set()
+        return set(self.queue.mine) | self.queue.closed
+
+    @work(thread=True, group="rank")
+    def _rank_worker(self) -> None:
+        worker = get_current_worker()
+        try:
+            while self._rank_dirty and not worker.is_cancelled:
+                self._rank_dirty = False
+                stage = self.stage  # read each round: the reviewer may have switched stage
+                corpus = self.corpus
+                if corpus is None or corpus.source.stage is not stage:
+                    self.app.call_from_thread(self._rank_note, "relevance: building the model…")
+                    corpus = prioritise.build_corpus(prioritise.corpus_source(self.ws, stage))
+                    self.corpus = corpus
+                started = time.perf_counter()
+                labels = prioritise.training_labels(self.ws, stage)
+                # The current record is pinned by the screen when the order arrives (it may
+                # have moved on by then), not here.
+                done = self.app.call_from_thread(self._done_snapshot)
+                ranking = prioritise.rank(corpus, labels, done=done)
+                took = time.perf_counter() - started
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._ranked, stage, ranking, took)
+        except USER_ERRORS as exc:
+            self.app.call_from_thread(self.notify, user_message(exc), severity="error")
+        finally:
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                self.app.call_from_thread(self._rank_finished)
+
+    def _rank_finished(self) -> None:
+        self._rank_running = False
+        if self._rank_dirty:
+            self.request_rank()
+
+    def _rank_note(self, text: str) -> None:
+        self.rank_status = text
+        self.render_all()
+
+    def _ranked(self, stage: Stage, ranking: prioritise.Ranking, took: float) -> None:
+        if self.queue is None or stage is not self.stage or self.order != "relevance":
+            return  # the reviewer switched stage or order meanwhile
+        since = self._auto_since
+        jump = since is not None and time.monotonic() - since <= self.SWAP_WINDOW
+        self.ranking = ranking
+        self.queue.reorder(ranking.order, "relevance", pin_current=not jump)
+        if ranking.trained:
+            self.rank_status = (
+                f"relevance: learned from {ranking.relevant:,} kept, "
+                f"{ranking.irrelevant:,} excluded ({took:.2f} s)"
+            )
+        else:
+            self.rank_status = "relevance: no include or maybe yet, file order kept"
+        if jump:
+            best = self.queue.first_open()
+            if best is not None and best != self.queue.current:
+                self.queue.goto(best)
+                self.show_current()
+                return
+        self.render_all()
+
+    def action_cycle_order(self) -> None:
+        at = ORDERS.index(self.order) if self.order in ORDERS else -1
+        self.order = ORDERS[(at + 1) % len(ORDERS)]
+        current = self.queue.current if self.queue else None
+        self.load_queue(current)  # stays on the record the reviewer is looking at
+        described = {
+            "file": "file order (as imported)",
+            "random": "random order (reproducible per reviewer)",
+            "relevance": "relevance order: most likely kept first, relearned after each decision",
+        }
+        self.notify(f"queue in {described[self.order]}", timeout=4)
+
+    def action_why(self) -> None:
+        rid = self._record_id()
+        if rid is None:
+            return
+        if self.order != "relevance":
+            self.notify("why here? explains the relevance order: press O to switch to it")
+            return
+        if self.corpus is None or self.ranking is None:
+            self.notify("the relevance model is still being built; try again in a moment")
+            return
+        self.app.push_screen(WhyDialog(explain_text(self.corpus, self.ranking, rid, self.queue)))
+
+    def action_stopping(self) -> None:
+        self.app.push_screen(StoppingDialog(self.ws, self.stage))
 
     def action_scroll_record(self, lines: int) -> None:
         box = self.query_one("#record-box", VerticalScroll)
