@@ -209,3 +209,28 @@ def test_the_child_process_builds_the_same_model_as_the_parent(tmp_path: Path) -
         [ranked_child.scores[i] for i in ids], [ranked_here.scores[i] for i in ids]
     )
     assert prioritise.explain(child, ids[6]) == prioritise.explain(here, ids[6])
+
+
+def test_concurrent_refits_on_one_cached_corpus_each_score_their_own_labels(
+    tmp_path: Path,
+) -> None:
+    """The TUI's worker and a CLI-style caller may share one cached corpus: a refit from one
+    must never be scored with the other's weights."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ws, ids = review(tmp_path, n=60)
+    corpus = prioritise.build_corpus(prioritise.corpus_source(ws, TA), in_process=True)
+    a = {ids[0]: 1, ids[1]: 0, ids[2]: 0, ids[3]: 1}
+    b = {ids[10]: 1, ids[11]: 1, ids[12]: 0, ids[13]: 0, ids[14]: 0}
+    want_a = prioritise.rank(corpus, a).scores
+    want_b = prioritise.rank(corpus, b).scores
+    assert want_a != want_b, "the two label sets must lead to different scores"
+
+    def run(labels: dict[int, int]) -> dict[int, float]:
+        return prioritise.rank(corpus, labels).scores
+
+    jobs = [a, b] * 40
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, jobs))
+    for labels, got in zip(jobs, results, strict=True):
+        assert got == (want_a if labels is a else want_b)

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 from sqlalchemy import func, select
@@ -59,6 +59,9 @@ class Corpus:
     source: CorpusSource
     model: IncrementalRanker
     index: dict[int, int]
+    # The model is refitted in place; two callers sharing a cached corpus (the TUI's worker and
+    # a stopping dialog, say) must not interleave a fit and a scoring.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -190,8 +193,9 @@ def rank(corpus: Corpus, labels: dict[int, int], done: set[int] | None = None,
     corpus. `done` (default: the labelled ids) are the records no longer waiting."""
     idx = [corpus.index[r] for r in labels if r in corpus.index]
     ys = [labels[corpus.source.ids[i]] for i in idx]
-    trained = corpus.model.fit(idx, ys)
-    scores = corpus.model.scores()
+    with corpus.lock:
+        trained = corpus.model.fit(idx, ys)
+        scores = corpus.model.scores()
     ids = corpus.source.ids
     finished = set(labels) if done is None else done
     order = relevance_order(ids, [float(v) for v in scores], finished, current)
@@ -208,7 +212,10 @@ def rank(corpus: Corpus, labels: dict[int, int], done: set[int] | None = None,
 def explain(corpus: Corpus, record_id: int, top: int = 8) -> list[tuple[str, float]]:
     """The terms of a record that pushed its score up most (empty before the first include)."""
     i = corpus.index.get(record_id)
-    return [] if i is None else corpus.model.explain(i, top)
+    if i is None:
+        return []
+    with corpus.lock:
+        return corpus.model.explain(i, top)
 
 
 def _relevance_ordering(
