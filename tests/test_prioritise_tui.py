@@ -211,3 +211,31 @@ async def test_stopping_aid_charts_and_estimates(ws: Workspace) -> None:
         assert "P(recall < 90%)" in body
         await pilot.press("escape")
         assert isinstance(app.screen, ScreeningScreen)
+
+
+async def test_a_large_review_builds_the_model_in_a_child_process_while_the_app_runs(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From PROCESS_THRESHOLD records on, vectorising runs in a child process. Textual swaps
+    sys.stdout/stderr for its own capture while the app runs, which must not break starting the
+    child (it did: multiprocessing's resource tracker passed stderr's fd, -1, to the child)."""
+    monkeypatch.setattr(prioritise, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(ScreeningScreen, "SWAP_WINDOW", 60.0)
+    built: list[bool] = []
+    original = prioritise.build_corpus
+
+    def spy(source: prioritise.CorpusSource, **kw: Any) -> prioritise.Corpus:
+        corpus = original(source, **kw)
+        built.append(True)
+        return corpus
+
+    monkeypatch.setattr(prioritise, "build_corpus", spy)
+    app = RealistApp(ws)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_relevance(app, pilot)
+        await pilot.press("i")  # record (0), an equity record
+        await settle(app, pilot)
+        assert built, "the model was built"
+        assert "learned from 1 kept" in progress(app)
+        # the screen had just moved on by itself, so it went to the best open record
+        assert EQUITY in current_title(app) and "(0)" not in current_title(app)

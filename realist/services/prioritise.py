@@ -22,9 +22,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 from realist.db.models import Record, ScreeningDecision
 from realist.domain import Decision, Stage
 from realist.ranking import IncrementalRanker, StoppingEstimate, record_text, stopping_estimate
+from realist.ranking.child import vectorise, vectorise_in_child
 from realist.ranking.plot import text_plot
 from realist.services import screening, visibility
 from realist.services.context import Workspace
@@ -107,10 +106,6 @@ def corpus_source(ws: Workspace, stage: Stage | str) -> CorpusSource:
     return CorpusSource(st, tuple(ids), ordered, digest.hexdigest())
 
 
-def _vectorise(texts: Sequence[str]) -> IncrementalRanker:
-    return IncrementalRanker(texts, seed=0)
-
-
 _cache: OrderedDict[str, Corpus] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -135,11 +130,7 @@ def build_corpus(source: CorpusSource, *, in_process: bool | None = None) -> Cor
     if hit is not None:
         return hit
     use_child = len(source.texts) >= PROCESS_THRESHOLD if in_process is None else not in_process
-    if use_child:
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            model = pool.submit(_vectorise, list(source.texts)).result()
-    else:
-        model = _vectorise(source.texts)
+    model = vectorise_in_child(source.texts) if use_child else vectorise(source.texts)
     corpus = Corpus(source, model, {rid: i for i, rid in enumerate(source.ids)})
     with _cache_lock:
         _cache[source.key] = corpus

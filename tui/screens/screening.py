@@ -826,6 +826,13 @@ class ScreeningScreen(Screen[None]):
                     self.app.call_from_thread(self._ranked, stage, ranking, took)
         except USER_ERRORS as exc:
             self.app.call_from_thread(self.notify, user_message(exc), severity="error")
+        except Exception as exc:  # an optional order must never take the screen down
+            self.app.call_from_thread(
+                self.notify,
+                f"relevance order unavailable, the queue keeps its order: {exc}",
+                severity="error",
+            )
+            self.app.call_from_thread(self._rank_note, "relevance: unavailable (see the message)")
         finally:
             with contextlib.suppress(RuntimeError):  # the app is closing
                 self.app.call_from_thread(self._rank_finished)
