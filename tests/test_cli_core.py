@@ -130,6 +130,34 @@ def test_env_var_selects_database_and_reviewer(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
 
 
+def test_db_may_follow_the_command(tmp_path: Path) -> None:
+    """`realist init --db URL`, as the team-mode docs and people write it, works like
+    `realist --db URL init`, for nested commands and with `--db=URL` too."""
+    db = tmp_path / "after.db"
+    r = run("init", "--db", str(db), "--title", "T", "--lead", "ANN")
+    assert r.exit_code == 0, r.output
+    assert db.exists()
+    r = run("--reviewer", "ANN", "reviewer", "add", "BOB", f"--db={db}")
+    assert r.exit_code == 0, r.output
+    r = run("reviewer", "list", "--db", str(db))
+    assert "BOB" in r.output and "ANN" in r.output
+
+
+def test_hoisting_db_stops_at_the_separator_and_needs_a_command() -> None:
+    from realist.cli.common import hoist_db_option
+
+    commands = {"init", "decide"}
+    assert hoist_db_option(["decide", "1", "--db", "x.db"], commands) == [
+        "--db",
+        "x.db",
+        "decide",
+        "1",
+    ]
+    assert hoist_db_option(["decide", "--", "--db", "x"], commands) == ["decide", "--", "--db", "x"]
+    assert hoist_db_option(["--db", "a.db", "init"], commands) == ["--db", "a.db", "init"]
+    assert hoist_db_option(["--version"], commands) == ["--version"]
+
+
 def _all_commands() -> list[list[str]]:
     out: list[list[str]] = []
 

@@ -51,7 +51,14 @@ def describe_error(exc: BaseException) -> str | None:
 
 
 class RealistGroup(click.Group):
-    """A click group that turns library errors into one clear message and exit code 1."""
+    """A click group that turns library errors into one clear message and exit code 1.
+
+    `--db` may also follow the command (`realist init --db URL`, as people type it): it is moved
+    in front of the command before parsing. No command has a `--db` of its own.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_db_option(args, set(self.commands)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -68,6 +75,30 @@ class RealistGroup(click.Group):
             if message is None:
                 raise
             raise click.ClickException(message) from exc
+
+
+def hoist_db_option(args: list[str], commands: set[str]) -> list[str]:
+    """`args` with a `--db URL` (or `--db=URL`) that follows the command name moved before it.
+
+    Only up to a `--` separator, and only when a command name has been seen, so a value such as
+    a note text is never taken for the option.
+    """
+    try:
+        at = next(i for i, a in enumerate(args) if a in commands)
+    except StopIteration:
+        return args
+    head, tail = list(args[:at]), list(args[at:])
+    moved: list[str] = []
+    i = 1
+    while i < len(tail) and tail[i] != "--":
+        if tail[i] == "--db" and i + 1 < len(tail):
+            moved += tail[i : i + 2]
+            del tail[i : i + 2]
+        elif tail[i].startswith("--db="):
+            moved.append(tail.pop(i))
+        else:
+            i += 1
+    return head + moved + tail
 
 
 @contextmanager

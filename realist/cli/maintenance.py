@@ -26,7 +26,7 @@ def backup(state: CliState, output: Path) -> None:
     \b
     Examples:
       realist --db review.db backup -o backups/review-2026-11-21.db
-      realist --db postgresql+psycopg://lead@host/review backup -o review.pgdump
+      realist --db postgresql+psycopg://owner@host/review backup -o review.pgdump  # the owner
     """
     store = Store(state.db)
     store.require_schema()
