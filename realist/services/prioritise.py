@@ -23,7 +23,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -160,7 +162,10 @@ def training_labels(ws: Workspace, stage: Stage | str) -> dict[int, int]:
 
 
 def relevance_order(
-    ids: Sequence[int], scores: Sequence[float], done: set[int], current: int | None = None
+    ids: Sequence[int],
+    scores: Sequence[float] | np.ndarray[Any, Any],
+    done: set[int],
+    current: int | None = None,
 ) -> list[int]:
     """The queue in relevance order: records already dealt with first (in `ids` order), then the
     `current` record if still open, then the open records best first (ties in `ids` order).
@@ -170,12 +175,25 @@ def relevance_order(
     """
     if len(ids) != len(scores):
         raise ValueError(f"relevance_order: {len(ids)} ids but {len(scores)} scores")
-    first = [i for i in ids if i in done]
-    rest = [(-sc, pos, i) for pos, (i, sc) in enumerate(zip(ids, scores, strict=True))
-            if i not in done and i != current]  # fmt: skip
-    rest.sort()
-    head = [current] if current is not None and current in set(ids) and current not in done else []
-    return first + head + [i for _, _, i in rest]
+    # numpy, not a Python sort of tuples: this runs in the TUI's worker thread at every refit,
+    # and 100,000 Python tuples would hold the interpreter lock the screen needs for ~150 ms.
+    id_arr = np.asarray(ids, dtype=np.int64)
+    score_arr = np.asarray(scores, dtype=np.float64)
+    done_arr = np.fromiter(done, dtype=np.int64, count=len(done))
+    is_done = np.isin(id_arr, done_arr)
+    waiting = ~is_done
+    head: list[int] = []
+    if current is not None:
+        at_current = id_arr == current
+        if np.any(at_current & waiting):
+            head = [current]
+            waiting &= ~at_current
+    open_pos = np.flatnonzero(waiting)
+    # stable: equal scores keep their `ids` order
+    best_first = open_pos[np.argsort(-score_arr[open_pos], kind="stable")]
+    first: list[int] = id_arr[is_done].tolist()
+    rest: list[int] = id_arr[best_first].tolist()
+    return first + head + rest
 
 
 def rank(corpus: Corpus, labels: dict[int, int], done: set[int] | None = None,
@@ -189,11 +207,11 @@ def rank(corpus: Corpus, labels: dict[int, int], done: set[int] | None = None,
         scores = corpus.model.scores()
     ids = corpus.source.ids
     finished = set(labels) if done is None else done
-    order = relevance_order(ids, [float(v) for v in scores], finished, current)
+    order = relevance_order(ids, scores, finished, current)
     n_rel = sum(ys)
     return Ranking(
         order,
-        {rid: float(scores[i]) for i, rid in enumerate(ids)},
+        dict(zip(ids, scores.tolist(), strict=True)),
         trained,
         n_rel,
         len(ys) - n_rel,
