@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from realist.db.models import Record, ScreeningDecision
+from realist.domain import Stage
 from realist.services import prioritise, samples
 from realist.services import screening as sc
 from realist.services.context import Workspace
@@ -234,3 +235,35 @@ def test_concurrent_refits_on_one_cached_corpus_each_score_their_own_labels(
         results = list(pool.map(run, jobs))
     for labels, got in zip(jobs, results, strict=True):
         assert got == (want_a if labels is a else want_b)
+
+
+@st.composite
+def reorders(draw: st.DrawFn) -> tuple[list[int], list[int], set[int], int, bool]:
+    ids = draw(st.lists(st.integers(1, 500), min_size=1, max_size=30, unique=True))
+    # a permutation, or anything: unknown ids, repeats, missing ones
+    perm = draw(st.permutations(ids))
+    other = draw(st.lists(st.integers(1, 600), max_size=40))
+    new = draw(st.sampled_from([list(perm), other]))
+    mine = set(draw(st.lists(st.sampled_from(ids), unique=True)))
+    position = draw(st.integers(0, len(ids) - 1))
+    return ids, new, mine, position, draw(st.booleans())
+
+
+@given(reorders())
+def test_queue_reorder_keeps_every_record_and_the_current_one(
+    case: tuple[list[int], list[int], set[int], int, bool],
+) -> None:
+    ids, new, mine, position, pin = case
+    q = sc.Queue(Stage.TITLE_ABSTRACT, "file", None, list(ids), dict.fromkeys(mine, "exclude"))
+    q.position = position
+    current = q.current
+    q.reorder(new, "relevance", pin_current=pin)
+    assert sorted(q.ids) == sorted(ids), "nothing dropped, nothing added"
+    assert q.current == current
+    assert all(q.ids[q._index[r]] == r for r in ids)
+    known = [i for i in dict.fromkeys(new) if i in set(ids)]
+    rest = [i for i in q.ids if not (pin and i == current and current not in mine)]
+    assert rest[: len(known)] == [i for i in known if i in rest], "the new order leads"
+    if pin and current not in mine:
+        open_ids = [i for i in q.ids if i not in mine]
+        assert open_ids[0] == current, "the open current record comes before every other open one"

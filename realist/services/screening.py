@@ -826,9 +826,13 @@ class Queue:
         current record moves to just before the first other open record, so that "next" after
         deciding it is the first open record of the new order.
         """
-        wanted = [i for i in dict.fromkeys(ids) if i in self._index]
-        seen = set(wanted)
-        new = wanted + [i for i in self.ids if i not in seen]
+        new = list(ids)
+        # This runs on the screen's thread at every refit: the common case, a permutation of
+        # the queue, is checked with set operations in C rather than filtered id by id.
+        if len(new) != len(self.ids) or self._index.keys() != set(new):
+            wanted = [i for i in dict.fromkeys(new) if i in self._index]
+            seen = set(wanted)
+            new = wanted + [i for i in self.ids if i not in seen]
         current = self.current
         if pin_current and current is not None and self.is_open(current):
             new.remove(current)
@@ -836,7 +840,7 @@ class Queue:
             new.insert(at, current)
         self.ids = new
         self.order = order
-        self._index = {rid: i for i, rid in enumerate(new)}
+        self._index = dict(zip(new, range(len(new)), strict=True))
         if current is not None:
             self.goto(current)
 
