@@ -85,15 +85,14 @@ async def test_relevance_order_learns_from_an_include(
     app = RealistApp(ws)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_relevance(app, pilot)
-        assert "no include or maybe yet, file order kept" in progress(app)
-        assert "(relevance order)" in progress(app)
+        assert "(relevance: no include yet, file order)" in progress(app)
         first = screen.queue.current if screen.queue else None
         assert "(0)" in current_title(app)  # cold start: file order
         await pilot.press("e")  # record (0) is an equity one: exclude it ...
         await settle(app, pilot)
         await pilot.press("i")  # ... and include the next, an orthopaedic one
         await settle(app, pilot)
-        assert "learned from 1 kept, 1 excluded" in progress(app)
+        assert "(relevance: 1 kept, 1 excluded" in progress(app)
         # every other orthopaedic record now comes before every equity record
         shown = []
         for _ in range(7):
@@ -138,15 +137,15 @@ async def test_keys_are_answered_while_the_model_is_built(
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("r", "O", "O")
         await pilot.pause()
-        assert "building the model" in progress(app)
+        assert "(relevance: building the model" in progress(app)
         # decisions go through and the queue moves on while the worker waits
         await pilot.press("i", "e", "e")
         await pilot.pause()
         assert "screened 3" in progress(app)
-        assert "building the model" in progress(app)
+        assert "(relevance: building the model" in progress(app)
         gate.set()
         await settle(app, pilot)
-        assert "learned from 1 kept, 2 excluded" in progress(app)
+        assert "(relevance: 1 kept, 2 excluded" in progress(app)
 
 
 async def test_why_here_shows_the_terms_that_pushed_the_record_up(
@@ -236,6 +235,6 @@ async def test_a_large_review_builds_the_model_in_a_child_process_while_the_app_
         await pilot.press("i")  # record (0), an equity record
         await settle(app, pilot)
         assert built, "the model was built"
-        assert "learned from 1 kept" in progress(app)
+        assert "(relevance: 1 kept" in progress(app)
         # the screen had just moved on by itself, so it went to the best open record
         assert EQUITY in current_title(app) and "(0)" not in current_title(app)

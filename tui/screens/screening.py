@@ -287,14 +287,20 @@ def criteria_text(ctx: ScreeningContext, settings: Settings, show: bool) -> Text
     return out
 
 
-def progress_text(queue: Queue, actor: str, view: RecordView | None, status: str = "") -> Text:
-    """The always-visible progress line for this reviewer and stage (`status`: the ranking's)."""
+def progress_text(
+    queue: Queue, actor: str, view: RecordView | None, status: str = "", order: str | None = None
+) -> Text:
+    """The always-visible progress line for this reviewer and stage (`status`: the ranking's;
+    `order`: the order chosen, when the queue shows another until the ranking arrives)."""
     p = queue.progress()
     out = Text()
     out.append(f" {queue.stage.label.capitalize()} ", style="bold reverse")
     out.append(f" {actor} ", style="bold")
     if queue.current is not None:
-        out.append(f"· {queue.position + 1:,} of {len(queue):,} ({queue.order} order) ")
+        # the ranking's status takes the place of "order": one line must hold it all
+        chosen = order or queue.order
+        how = f"{chosen}: {status}" if status else f"{chosen} order"
+        out.append(f"· {queue.position + 1:,} of {len(queue):,} ({how}) ")
     out.append("│ ", style="dim")
     for label, n, style in (
         ("screened", p.screened, "bold"),
@@ -309,9 +315,6 @@ def progress_text(queue: Queue, actor: str, view: RecordView | None, status: str
     if queue.stage is Stage.FULL_TEXT:
         out.append("not retrieved ")
         out.append(f"{p.not_retrieved:,}", style="bold")
-    if status:
-        out.append("│ ", style="dim")
-        out.append(status, style="italic")
     return out
 
 
@@ -468,7 +471,7 @@ class ScreeningScreen(Screen[None]):
             return
         self._put(
             "#progress",
-            progress_text(self.queue, self.actor_name, self.view, self.rank_status),
+            progress_text(self.queue, self.actor_name, self.view, self.rank_status, self.order),
             layout=False,
         )
         if self.view is None:
@@ -812,7 +815,7 @@ class ScreeningScreen(Screen[None]):
                 stage = self.stage  # read each round: the reviewer may have switched stage
                 corpus = self.corpus
                 if corpus is None or corpus.source.stage is not stage:
-                    self.app.call_from_thread(self._rank_note, "relevance: building the model…")
+                    self.app.call_from_thread(self._rank_note, "building the model…")
                     corpus = prioritise.build_corpus(prioritise.corpus_source(self.ws, stage))
                     self.corpus = corpus
                 started = time.perf_counter()
@@ -832,7 +835,7 @@ class ScreeningScreen(Screen[None]):
                 f"relevance order unavailable, the queue keeps its order: {exc}",
                 severity="error",
             )
-            self.app.call_from_thread(self._rank_note, "relevance: unavailable (see the message)")
+            self.app.call_from_thread(self._rank_note, "unavailable, file order")
         finally:
             with contextlib.suppress(RuntimeError):  # the app is closing
                 self.app.call_from_thread(self._rank_finished)
@@ -854,12 +857,12 @@ class ScreeningScreen(Screen[None]):
         self.ranking = ranking
         self.queue.reorder(ranking.order, "relevance", pin_current=not jump)
         if ranking.trained:
+            # short: the progress line is shared with the counts on an 80-140 column terminal
             self.rank_status = (
-                f"relevance: learned from {ranking.relevant:,} kept, "
-                f"{ranking.irrelevant:,} excluded ({took:.2f} s)"
+                f"{ranking.relevant:,} kept, {ranking.irrelevant:,} excluded, refit {took:.1f} s"
             )
         else:
-            self.rank_status = "relevance: no include or maybe yet, file order kept"
+            self.rank_status = "no include yet, file order"
         if jump:
             best = self.queue.first_open()
             if best is not None and best != self.queue.current:

@@ -148,7 +148,7 @@ def stopping_text(report: prioritise.StoppingReport, width: int = 60) -> Text:
     if e.screened and e.unscreened:
         rows.append(
             (
-                "estimated still unscreened",
+                "kept still to find (estimate)",
                 f"{e.remaining:.1f} ({e.confidence:.0%} interval "
                 f"{e.remaining_low}-{e.remaining_high})",
             )
