@@ -9,7 +9,10 @@ import yaml
 from click.testing import CliRunner, Result
 
 from realist.cli import cli
+from realist.db.engine import sqlite_path
 from realist.paths import BUNDLED_FILES
+from realist.services.context import Workspace
+from realist.services.reviews import review_status
 
 
 def run(*args: str, db: Path | str | None = None, env: dict[str, str] | None = None) -> Result:
@@ -178,3 +181,77 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     sub = getattr(cli.commands.get(command[0]), "commands", None)
     if not (sub and len(command) == 1):  # groups list their subcommands instead
         assert "Example" in r.output, f"`realist {' '.join(command)} -h` shows no example"
+
+
+# --------------------------------------------------------------------------------------------
+# Opening the TUI: `realist demo` and bare `realist`, with the TUI's entry point replaced.
+
+
+@pytest.fixture
+def tui_calls(monkeypatch: pytest.MonkeyPatch) -> list[Workspace]:
+    """Workspaces the CLI hands to the TUI; the TUI itself never starts."""
+    import tui.app
+
+    calls: list[Workspace] = []
+    monkeypatch.setattr(tui.app, "run_app", calls.append)
+    return calls
+
+
+def _on_file(ws: Workspace) -> Path:
+    path = sqlite_path(ws.store.url)
+    assert path is not None
+    return path.resolve()
+
+
+def test_demo_opens_the_tui_on_the_example_as_its_lead(
+    tmp_path: Path, tui_calls: list[Workspace]
+) -> None:
+    path = tmp_path / "demo.db"
+    r = run("demo", "--path", str(path))
+    assert r.exit_code == 0, r.output
+    assert f"example review written to {path}" in r.output
+    [ws] = tui_calls
+    assert _on_file(ws) == path.resolve()
+    assert ws.actor is not None and (ws.actor.name, ws.actor.role) == ("LLJ", "lead")
+    st = review_status(ws)
+    assert (st.cmocs, len(st.clusters), st.studies) == (20, 4, 27)
+
+
+def test_demo_by_default_writes_realist_demo_db_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tui_calls: list[Workspace]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = run("demo")
+    assert r.exit_code == 0, r.output
+    [ws] = tui_calls
+    assert _on_file(ws) == (tmp_path / "realist-demo.db").resolve()
+
+
+def test_bare_realist_opens_the_tui_on_the_review_as_the_reviewer(
+    tmp_path: Path, tui_calls: list[Workspace]
+) -> None:
+    db = tmp_path / "r.db"
+    run("init", "--title", "Opened", "--lead", "ANN", db=db)
+    run("--reviewer", "ANN", "reviewer", "add", "BOB", db=db)
+    r = run("--reviewer", "BOB", db=db)
+    assert r.exit_code == 0, r.output
+    [ws] = tui_calls
+    assert _on_file(ws) == db.resolve()
+    assert ws.actor is not None and (ws.actor.name, ws.actor.role) == ("BOB", "reviewer")
+    assert review_status(ws).title == "Opened"
+    # Without --reviewer and with two people, the TUI opens for reading, as nobody in particular.
+    assert run(db=db).exit_code == 0
+    assert tui_calls[1].actor is None and _on_file(tui_calls[1]) == db.resolve()
+
+
+@pytest.mark.parametrize("where", ["--db", "cwd"])
+def test_bare_realist_on_a_missing_database_says_how_to_start(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tui_calls: list[Workspace]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = run(db=tmp_path / "nothing.db") if where == "--db" else run()
+    assert r.exit_code == 1
+    assert "no review database at" in r.output
+    assert "realist demo" in r.output and "realist init --title" in r.output
+    assert "Traceback" not in r.output
+    assert tui_calls == []

@@ -6,9 +6,13 @@ import csv
 import re
 from pathlib import Path
 
+import click
+import click._termui_impl
+import pytest
 from click.testing import CliRunner, Result
 
 from realist.cli import cli
+from realist.cli import imports as imports_cli
 from tests.factories_ingest import BROKEN, MEDLINE, UPDATE
 
 
@@ -110,3 +114,55 @@ def test_duplicates_errors_are_one_line(tmp_path: Path) -> None:
     r = run(db, "--reviewer", "LLJ", "duplicates", "confirm", "12")
     assert r.exit_code == 1 and "no duplicate pair 12 in this review" in r.output
     assert "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------------------------
+# The progress bar of `realist import`: files of BIG_FILE bytes and more get one, smaller do not.
+
+
+def _import(tmp_path: Path) -> Result:
+    """Import MEDLINE (about 4 kB) into a fresh review, stdout and stderr kept apart."""
+    db = new_review(tmp_path)
+    return CliRunner().invoke(
+        cli, ["--db", str(db), "--reviewer", "LLJ", "import", str(MEDLINE), "--no-dedup"],
+        catch_exceptions=False,
+    )  # fmt: skip
+
+
+def test_a_big_file_draws_a_bar_that_reaches_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert MEDLINE.stat().st_size < imports_cli.BIG_FILE  # so the threshold must come down
+    monkeypatch.setattr(imports_cli, "BIG_FILE", MEDLINE.stat().st_size)
+    # CliRunner's stderr is no terminal, where click prints only the label; draw it as on one.
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda stream: True)
+    r = _import(tmp_path)
+    assert r.exit_code == 0, r.output
+    assert "medline_2023.ris: 6 record(s)" in r.stdout
+    drawn = re.sub(r"\x1b\[\?25[lh]", "", r.stderr)  # hide and show the cursor
+    frames = [f.rstrip() for f in drawn.split("\r") if f.strip()]
+    assert frames and all(f.startswith("Importing medline_2023.ris  [") for f in frames), frames
+    assert frames[0].endswith("]    0%")  # drawn from the start ...
+    assert frames[-1] == "Importing medline_2023.ris  [" + "#" * 36 + "]  100%"  # ... to the end
+    assert drawn.endswith("\n")  # and the line is left before the next output
+    assert "Importing" not in r.stdout  # the bar stays off the output scripts read
+
+
+def test_a_big_file_off_a_terminal_prints_the_label_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports_cli, "BIG_FILE", 1)
+    r = _import(tmp_path)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == ["Importing medline_2023.ris"]
+
+
+def test_a_file_below_the_threshold_gets_no_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports_cli, "BIG_FILE", MEDLINE.stat().st_size + 1)
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda stream: True)
+    r = _import(tmp_path)
+    assert r.exit_code == 0, r.output
+    assert "medline_2023.ris: 6 record(s)" in r.stdout
+    assert "Importing" not in r.output and "[" not in r.stderr and "%" not in r.stderr
