@@ -89,6 +89,7 @@ def test_missing_database_says_how_to_start(tmp_path: Path) -> None:
     r = run("status", db=tmp_path / "nothing.db")
     assert r.exit_code == 1
     assert "realist init" in r.output and "realist demo" in r.output
+    assert list(tmp_path.iterdir()) == [], "a mistyped --db leaves no empty database behind"
 
 
 def test_bad_database_url(tmp_path: Path) -> None:
@@ -255,3 +256,4 @@ def test_bare_realist_on_a_missing_database_says_how_to_start(
     assert "realist demo" in r.output and "realist init --title" in r.output
     assert "Traceback" not in r.output
     assert tui_calls == []
+    assert list(tmp_path.iterdir()) == [], "no empty database file left behind"

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from realist.db.engine import is_sqlite, make_engine, resolve_url
+from realist.db.engine import is_sqlite, make_engine, resolve_url, sqlite_path
 
 
 class SchemaMissingError(RuntimeError):
@@ -49,7 +49,14 @@ class Store:
                 session.rollback()
 
     def has_schema(self) -> bool:
-        """Whether the tables exist (the database was initialised)."""
+        """Whether the tables exist (the database was initialised).
+
+        A SQLite file that does not exist has none, and asking must not create it: a mistyped
+        `--db` would otherwise leave an empty database file behind.
+        """
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            return False
         return inspect(self.engine).has_table("reviews")
 
     def require_schema(self) -> None:
