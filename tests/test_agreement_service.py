@@ -1,11 +1,13 @@
 """The agreement report from the database: which records are compared, the statistics against
 the worked examples, per-tag agreement, decisions frozen when the comparison opens, imported
-decisions, and the exports (md, json, csv, xlsx) with spreadsheet formulas escaped."""
+decisions, and the exports (md, json, csv, xlsx) with the resolution of the disagreements and
+spreadsheet formulas escaped."""
 
 from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from sqlalchemy import update
 
 from realist.db.models import TagDef
 from realist.errors import BlindedError, InvalidInputError
-from realist.services import agreement_service, samples
+from realist.services import agreement_service, resolution, samples
 from realist.services import screening as sc
 from realist.services.agreement_service import agreement, export_report
 from realist.services.context import Workspace
@@ -91,6 +93,12 @@ def test_kappa_undefined_is_null_with_a_warning(ws: Workspace) -> None:
     assert data["percent_agreement"] == 1.0
     assert any("kappa is undefined" in w for w in data["warnings"])
     assert "undefined (see warnings)" in result.to_markdown()
+    assert data["resolution"] == {
+        "disagreements": 0, "resolved": 0, "unresolved": 0,
+        "final_decisions": {"include": 0, "exclude": 0}, "summary": "no disagreements",
+        "records": [],
+    }  # fmt: skip
+    assert "No disagreements to resolve." in result.to_markdown()
 
 
 def test_decisions_count_as_they_stood_when_the_comparison_opened(ws: Workspace) -> None:
@@ -233,7 +241,7 @@ def test_exports(ws: Workspace, tmp_path: Path) -> None:
     xlsx = tmp_path / "a.xlsx"
     export_report(result, xlsx)
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["Agreement", "Per tag", "Warnings", "Sample"]
+    assert wb.sheetnames == ["Agreement", "Disagreements", "Per tag", "Warnings", "Sample"]
     cells = {row[0]: row[1:] for row in wb["Agreement"].iter_rows(values_only=True) if row[0]}
     assert cells["include"][:3] == (2, 5, 7) and cells["exclude"][:3] == (4, 9, 13)
     assert isinstance(cells["kappa"][0], float) and cells["kappa"][0] < 0
@@ -251,3 +259,127 @@ def test_safe_cell() -> None:
     assert agreement_service.safe_cell("=1+1") == "'=1+1"
     assert agreement_service.safe_cell("@x") == "'@x" and agreement_service.safe_cell("-x") == "'-x"
     assert agreement_service.safe_cell(-0.5) == -0.5 and agreement_service.safe_cell("ok") == "ok"
+
+
+HOSTILE = '=HYPERLINK("http://evil.example","click")'
+
+
+def test_exports_carry_the_resolution(ws: Workspace, tmp_path: Path) -> None:
+    """Every format has the resolution summary and, but the CSV's long form aside, one row per
+    disagreement: both decisions, the final one, the rationale (a formula stays text in a
+    spreadsheet), who resolved it and when; unresolved ones say so."""
+    _, ids = compared_sample(ws, [[2, 5], [4, 9]])  # ids[2:7] A include / B exclude, ids[7:11]
+    disagreeing = ids[2:11]
+    resolution.resolve(ws, ids[2], "include", HOSTILE)
+    resolution.resolve(ws, ids[3], "exclude", "first thoughts")
+    resolution.resolve(ws, ids[3], "include", "+1 on second thoughts")  # the latest stands
+    resolution.resolve(ws, ids[4], "include", "@LLJ: QI with equity outcomes")
+    resolution.resolve(ws, ids[5], "include", "discussed | agreed")
+    for rid in ids[7:10]:
+        resolution.resolve(ws, rid, "exclude", "-not QI")
+    unresolved = {ids[6], ids[10]}
+    result = agreement(ws)
+    assert result.disagreements == tuple(disagreeing)
+    summary = result.resolution_summary()
+    assert summary is not None and summary.describe() == "resolved 7 of 9: 4 include, 3 exclude"
+
+    md = tmp_path / "r.md"
+    export_report(result, md)
+    text = md.read_text(encoding="utf-8")
+    section = text[text.index("### Resolution of disagreements") :]
+    assert "Disagreements: 9; resolved 7 of 9: 4 include, 3 exclude; 2 unresolved." in section
+    table = [line for line in section.splitlines() if line.startswith("| #")]
+    assert [line.split(" | ")[0] for line in table] == [f"| #{r}" for r in disagreeing]
+    first = table[0].split(" | ")
+    assert first[1:] == [
+        "MED-3", first[2], "include", "exclude", "include", HOSTILE, "LLJ", first[8]
+    ]  # fmt: skip
+    assert first[8].endswith(" UTC |")
+    assert "discussed \\| agreed" in section  # a pipe does not break the table
+    assert "| include | exclude | unresolved |  |  |  |" in table[4]
+    assert "| A (LLJ) | B (JF) | Final decision | Rationale |" in section
+
+    js = tmp_path / "r.json"
+    export_report(result, js)
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["disagreements"] == disagreeing
+    res = data["resolution"]
+    assert (res["disagreements"], res["resolved"], res["unresolved"]) == (9, 7, 2)
+    assert res["final_decisions"] == {"include": 4, "exclude": 3}
+    assert res["summary"] == "resolved 7 of 9: 4 include, 3 exclude"
+    by_id = {r["record_id"]: r for r in res["records"]}
+    assert list(by_id) == disagreeing
+    assert by_id[ids[2]]["rationale"] == HOSTILE  # JSON is data: no escaping
+    assert by_id[ids[3]] | {"resolved_at": None} == {
+        "record_id": ids[3], "source_id": "MED-4", "title": by_id[ids[3]]["title"],
+        "a_decision": "include", "b_decision": "exclude", "final_decision": "include",
+        "rationale": "+1 on second thoughts", "resolved_by": "LLJ", "resolved_at": None,
+    }  # fmt: skip
+    assert datetime.fromisoformat(by_id[ids[3]]["resolved_at"]).tzinfo is not None
+    assert by_id[ids[8]]["a_decision"] == "exclude" and by_id[ids[8]]["b_decision"] == "include"
+    for rid in unresolved:
+        assert [by_id[rid][k] for k in ("final_decision", "rationale", "resolved_by",
+                                        "resolved_at")] == [None] * 4  # fmt: skip
+
+    out = tmp_path / "r.csv"
+    export_report(result, out)
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows[0] == ["scope", "statistic", "value"] and {len(r) for r in rows} == {3}
+    got = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert [(stat, got[("resolution", stat)]) for stat in (
+        "disagreements", "resolved", "unresolved", "final include", "final exclude", "summary"
+    )] == [
+        ("disagreements", "9"), ("resolved", "7"), ("unresolved", "2"), ("final include", "4"),
+        ("final exclude", "3"), ("summary", "resolved 7 of 9: 4 include, 3 exclude"),
+    ]  # fmt: skip
+    assert got[(f"record #{ids[2]}", "rationale")] == "'" + HOSTILE
+    assert got[(f"record #{ids[3]}", "rationale")] == "'+1 on second thoughts"
+    assert got[(f"record #{ids[4]}", "rationale")] == "'@LLJ: QI with equity outcomes"
+    assert got[(f"record #{ids[7]}", "rationale")] == "'-not QI"
+    assert got[(f"record #{ids[2]}", "A decision (LLJ)")] == "include"
+    assert got[(f"record #{ids[2]}", "B decision (JF)")] == "exclude"
+    assert got[(f"record #{ids[2]}", "final decision")] == "include"
+    assert got[(f"record #{ids[2]}", "resolved by")] == "LLJ"
+    assert got[(f"record #{ids[6]}", "final decision")] == ""
+    texts = [r[2] for r in rows if r[0].startswith("record #")]
+    assert texts and not any(v.startswith(("=", "+", "-", "@")) for v in texts)
+
+    xlsx = tmp_path / "r.xlsx"
+    export_report(result, xlsx)
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["Agreement", "Disagreements", "Per tag", "Warnings", "Sample"]
+    cells = {row[0]: row[1] for row in wb["Agreement"].iter_rows(values_only=True) if row[0]}
+    assert (cells["Disagreements"], cells["Resolved"], cells["Unresolved"]) == (9, 7, 2)
+    assert (cells["Final include"], cells["Final exclude"]) == (4, 3)
+    assert cells["Resolution"] == "resolved 7 of 9: 4 include, 3 exclude"
+    sheet = wb["Disagreements"]
+    assert sheet.freeze_panes == "A2"
+    head, *body = list(sheet.iter_rows(values_only=True))
+    assert head == ("Record", "Source id", "Title", "A (LLJ)", "B (JF)", "Final decision",
+                    "Rationale", "Resolved by", "Resolved at (UTC)")  # fmt: skip
+    assert all(c.font.bold for c in sheet[1])
+    assert [row[0] for row in body] == disagreeing  # record ids stay numbers
+    rows_by_id = {row[0]: row for row in body}
+    hostile = rows_by_id[ids[2]]
+    assert hostile[1:6] == ("MED-3", hostile[2], "include", "exclude", "include")
+    assert hostile[6] == "'" + HOSTILE and hostile[7] == "LLJ"
+    assert isinstance(hostile[8], datetime)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert [rows_by_id[r][6] for r in ids[3:5]] == [
+        "'+1 on second thoughts", "'@LLJ: QI with equity outcomes"
+    ]  # fmt: skip
+    assert rows_by_id[ids[7]][5:8] == ("exclude", "'-not QI", "LLJ")
+    for rid in unresolved:
+        assert rows_by_id[rid][5:] == ("unresolved", None, None, None)
+
+
+def test_the_report_follows_new_resolutions(ws: Workspace) -> None:
+    """The report reads resolutions through the resolution service: a new one is in it at once
+    (a blind sample's report, and so its resolutions, is refused: see the test above)."""
+    _, ids = compared_sample(ws, [[1, 1], [0, 2]])
+    assert agreement(ws).resolution_records()[0]["final_decision"] is None
+    resolution.resolve(ws, ids[1], "exclude", "discussed")
+    (row,) = agreement(ws).resolution_records()
+    assert (row["record_id"], row["final_decision"], row["rationale"]) == (
+        ids[1], "exclude", "discussed"
+    )  # fmt: skip

@@ -70,7 +70,10 @@ def test_disagreements_side_by_side(ws: Workspace) -> None:
     assert second.b.tags == ("gender", "targeted") and second.b.source == "tui"
     md = found.to_markdown()
     assert "2 disagreements, 2 unresolved" in md and "tags: gender, targeted" in md
-    assert len(resolution.disagreements(ws, include_agreements=True).items) == 6
+    assert found.summary() == resolution.ResolutionSummary(2, 0, 2, {"include": 0, "exclude": 0})
+    assert found.summary().describe() == "resolved 0 of 2"
+    everything = resolution.disagreements(ws, include_agreements=True)
+    assert len(everything.items) == 6 and everything.summary().disagreements == 2
     assert resolution.side_by_side(ws, ids[3]).differs is False
     with pytest.raises(InvalidInputError, match="was not decided by both"):
         resolution.side_by_side(ws, 999)
@@ -114,6 +117,7 @@ def test_the_lead_resolves_and_the_decisions_stay(db_url: str) -> None:
     resolved = {p.record_id: p.resolution for p in found.items}
     assert resolved[a_incl_b_excl] == again and resolved[a_excl_b_incl] is None
     assert found.unresolved == 1
+    assert found.summary().describe() == "resolved 1 of 2: 1 include"  # the latest counts
     with ws.store.read() as s:
         assert sc.final_decision_of(s, ws, a_incl_b_excl, TA) == "include"
         assert len(s.scalars(select(Resolution)).all()) == 2

@@ -319,8 +319,10 @@ def agreement_cmd(
     maybe]; columns reviewer B), percent agreement, Cohen's kappa with its standard error and
     95% CI (Fleiss, Cohen & Everitt 1969), PABAK, Gwet's AC1, positive and negative agreement,
     the Landis & Koch band and warnings; per tag (each PROGRESS-Plus category, and gap/targeted)
-    over the records both included. Undefined statistics are null, with a warning. A sample
-    still blind is refused until its comparison is open.
+    over the records both included. Undefined statistics are null, with a warning. Then the
+    resolution of the disagreements: how many are resolved (final decisions by kind) and
+    unresolved, and per disagreement both decisions, the final one, its rationale, who and
+    when. A sample still blind is refused until its comparison is open.
 
     \b
     Examples:

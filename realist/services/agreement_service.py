@@ -13,8 +13,11 @@ maybe when either reviewer used it. Per tag: for the records both reviewers incl
 each put the tag on (each PROGRESS and Plus category), and the focus (gap / targeted / neither).
 
 Exports: Markdown and JSON (`realist.agreement.report`), CSV (one row per scope and statistic)
-and XLSX (a summary sheet, the per-tag sheet, warnings and the sample); text cells that a
-spreadsheet would run as a formula (= + - @) are escaped with a leading apostrophe.
+and XLSX (a summary sheet, the disagreements, the per-tag sheet, warnings and the sample); text
+cells that a spreadsheet would run as a formula (= + - @) are escaped with a leading apostrophe.
+Every format carries the resolution of the disagreements (`realist.services.resolution`): how
+many are resolved and unresolved, the final decisions by kind, and per disagreement both
+reviewers' decisions, the final decision, its rationale, who resolved it and when.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +48,9 @@ from realist.services import visibility
 from realist.services.context import Workspace
 from realist.services.samples import SampleInfo, find_sample, sample_info, sample_record_ids
 from realist.services.screening import parse_stage, reason_infos
+
+if TYPE_CHECKING:  # resolution imports this module; at run time it is imported where used
+    from realist.services.resolution import DisagreementList, ResolutionSummary
 
 TAGGED: Final = "tagged"
 NOT_TAGGED: Final = "not tagged"
@@ -338,14 +344,47 @@ class AgreementResult:
     both_included: int  # records the per-tag reports are about
     sample: SampleInfo | None = None
     per_tag_codes: dict[str, str] = field(default_factory=dict)  # per_tag key -> tag code(s)
+    # the disagreements with their resolution (None only for a result built by hand)
+    resolution: DisagreementList | None = None
 
     @property
     def reviewers(self) -> tuple[str, str]:
+        """(reviewer A, reviewer B)."""
         return (self.comparison.first, self.comparison.second)
+
+    def resolution_summary(self) -> ResolutionSummary | None:
+        """Disagreements, resolved, unresolved and the final decisions by kind."""
+        return self.resolution.summary() if self.resolution is not None else None
+
+    def resolution_records(self) -> list[dict[str, Any]]:
+        """One dict per disagreement, by record id: `record_id`, `source_id`, `title`,
+        `a_decision`, `b_decision`, and, when resolved, `final_decision`, `rationale`,
+        `resolved_by` and `resolved_at` (a UTC datetime; all None while unresolved)."""
+        if self.resolution is None:
+            return []
+        out = []
+        for item in self.resolution.differing:
+            res = item.resolution
+            out.append(
+                {
+                    "record_id": item.record_id,
+                    "source_id": item.source_id,
+                    "title": item.title,
+                    "a_decision": item.a.decision,
+                    "b_decision": item.b.decision,
+                    "final_decision": res.decision if res else None,
+                    "rationale": res.rationale if res else None,
+                    "resolved_by": res.decided_by if res else None,
+                    "resolved_at": res.decided_at if res else None,
+                }
+            )
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict: the keys of `realist.agreement.report` plus
-        `sample_id`, `scope`, `as_of`, `disagreements` and `per_tag_basis`."""
+        `sample_id`, `scope`, `as_of`, `disagreements` (record ids), `per_tag_basis` and
+        `resolution` (the summary of `ResolutionSummary.to_dict` and `records`, one per
+        disagreement as in `resolution_records`, times in ISO 8601)."""
         out = report_to_dict(
             self.report,
             per_tag=self.per_tag,
@@ -363,6 +402,16 @@ class AgreementResult:
             "tag on the record; focus: which focus tags each reviewer set",
             "tags": dict(self.per_tag_codes),
         }
+        summary = self.resolution_summary()
+        if summary is not None:
+            records = [
+                {
+                    **row,
+                    "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
+                }
+                for row in self.resolution_records()
+            ]
+            out["resolution"] = {**summary.to_dict(), "records": records}
         return out
 
     def to_json(self) -> str:
@@ -394,7 +443,46 @@ class AgreementResult:
                 f"Per-tag agreement is over the {self.both_included} records both reviewers "
                 "included."
             )
-        return text + "\n" + " ".join(notes) + "\n"
+        return text + "\n" + " ".join(notes) + "\n" + self._resolution_markdown()
+
+    def _resolution_markdown(self) -> str:
+        summary = self.resolution_summary()
+        if summary is None:
+            return ""
+        lines = ["", "### Resolution of disagreements", ""]
+        if not summary.disagreements:
+            return "\n".join([*lines, "No disagreements to resolve."]) + "\n"
+        lines.append(
+            f"Disagreements: {summary.disagreements}; {summary.describe()}; "
+            f"{summary.unresolved} unresolved."
+        )
+        a, b = (_md(x) for x in self.reviewers)
+        lines += [
+            "",
+            f"| Record | Source id | Title | A ({a}) | B ({b}) | Final decision | Rationale "
+            "| Resolved by | Resolved at |",
+            "|---:|---|---|---|---|---|---|---|---|",
+        ]
+        for row in self.resolution_records():
+            when = row["resolved_at"]
+            cells = [
+                f"#{row['record_id']}",
+                row["source_id"] or "",
+                row["title"] or "",
+                row["a_decision"],
+                row["b_decision"],
+                row["final_decision"] or "unresolved",
+                row["rationale"] or "",
+                row["resolved_by"] or "",
+                f"{when:%Y-%m-%d %H:%M} UTC" if when else "",
+            ]
+            lines.append("| " + " | ".join(_md(str(c)) for c in cells) + " |")
+        return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Keep user text (titles, rationales, names) from breaking a Markdown table."""
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _categories(pairs: Iterable[tuple[str, str]]) -> list[str]:
@@ -455,7 +543,9 @@ def agreement(
 ) -> AgreementResult:
     """The agreement report of two reviewers at a stage (see `select_comparison` for which
     records): the table, kappa with its SE and 95% CI (Fleiss, Cohen & Everitt 1969), PABAK,
-    AC1, specific agreement, the Landis & Koch band, warnings, and per-tag agreement."""
+    AC1, specific agreement, the Landis & Koch band, warnings, per-tag agreement, and the
+    disagreements with their resolution (`resolution.disagreement_list`, read through the same
+    visibility rule as everything else)."""
     with ws.store.read() as s:
         cmp = select_comparison(s, ws, reviewers=reviewers, stage=stage, sample_id=sample_id)
         work = compared_work(s, ws, cmp)
@@ -463,6 +553,10 @@ def agreement(
         cats = _categories(pairs)
         report = agreement_report(agreement_table(pairs, cats), cats)
         per_tag, codes, both = _per_tag(s, ws, work)
+        # imported here: the resolution service imports this module
+        from realist.services.resolution import disagreement_list
+
+        found = disagreement_list(s, ws, cmp, work=work)
         info = (
             sample_info(s, ws, find_sample(s, ws, cmp.sample_id))
             if cmp.sample_id is not None
@@ -477,6 +571,7 @@ def agreement(
             both_included=both,
             sample=info,
             per_tag_codes=codes,
+            resolution=found,
         )
 
 
@@ -546,6 +641,37 @@ def report_rows(result: AgreementResult) -> list[tuple[str, str, object]]:
     rows.append(("per tag", "records both included", result.both_included))
     for tag, r in result.per_tag.items():
         rows += _stat_rows(f"tag: {tag}", r)
+    rows += _resolution_rows(result)
+    return rows
+
+
+def _resolution_rows(result: AgreementResult) -> list[tuple[str, str, object]]:
+    """The resolution summary (scope `resolution`) and, like the per-tag scopes, one scope per
+    disagreement (`record #ID`) with both decisions, the final one, its rationale, who and when."""
+    summary = result.resolution_summary()
+    if summary is None:
+        return []
+    rows: list[tuple[str, str, object]] = [
+        ("resolution", "disagreements", summary.disagreements),
+        ("resolution", "resolved", summary.resolved),
+        ("resolution", "unresolved", summary.unresolved),
+    ]
+    rows += [("resolution", f"final {kind}", n) for kind, n in summary.final.items()]
+    rows.append(("resolution", "summary", summary.describe()))
+    a, b = result.reviewers
+    for row in result.resolution_records():
+        scope = f"record #{row['record_id']}"
+        when = row["resolved_at"]
+        rows += [
+            (scope, "source id", row["source_id"]),
+            (scope, "title", row["title"]),
+            (scope, f"A decision ({a})", row["a_decision"]),
+            (scope, f"B decision ({b})", row["b_decision"]),
+            (scope, "final decision", row["final_decision"]),
+            (scope, "rationale", row["rationale"]),
+            (scope, "resolved by", row["resolved_by"]),
+            (scope, "resolved at", when.isoformat() if when else None),
+        ]
     return rows
 
 
@@ -563,8 +689,9 @@ def _plain(value: object) -> object:
 
 
 def write_xlsx(result: AgreementResult, path: Path) -> None:
-    """The report as an XLSX workbook: Agreement (comparison, table, statistics), Per tag,
-    Warnings and Sample sheets."""
+    """The report as an XLSX workbook: Agreement (comparison, table, statistics, the resolution
+    summary), Disagreements (one row per disagreement with its resolution; header frozen), Per
+    tag, Warnings and Sample sheets."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -600,6 +727,32 @@ def write_xlsx(result: AgreementResult, path: Path) -> None:
         put(ws_main, [label, getattr(r, attr)])
     put(ws_main, ["Confidence interval", r.ci_method])
     put(ws_main, ["Disagreements", len(result.disagreements)])
+    summary = result.resolution_summary()
+    if summary is not None:
+        put(ws_main, ["Resolved", summary.resolved])
+        put(ws_main, ["Unresolved", summary.unresolved])
+        for kind, n in summary.final.items():
+            put(ws_main, [f"Final {kind}", n])
+        put(ws_main, ["Resolution", summary.describe()])
+
+        dis_sheet = wb.create_sheet("Disagreements")
+        put(
+            dis_sheet,
+            ["Record", "Source id", "Title", f"A ({cmp.first})", f"B ({cmp.second})",
+             "Final decision", "Rationale", "Resolved by", "Resolved at (UTC)"],
+            strong=True,
+        )  # fmt: skip
+        dis_sheet.freeze_panes = "A2"
+        for rec in result.resolution_records():
+            when = rec["resolved_at"]
+            put(
+                dis_sheet,
+                [rec["record_id"], rec["source_id"], rec["title"], rec["a_decision"],
+                 rec["b_decision"], rec["final_decision"] or "unresolved", rec["rationale"],
+                 rec["resolved_by"], when.replace(tzinfo=None) if when else None],
+            )  # fmt: skip
+            if when:
+                dis_sheet.cell(dis_sheet.max_row, 9).number_format = "yyyy-mm-dd hh:mm"
 
     tag_sheet = wb.create_sheet("Per tag")
     put(
@@ -644,6 +797,10 @@ def write_xlsx(result: AgreementResult, path: Path) -> None:
         sheet.column_dimensions["A"].width = 34
         for col in "BCDEFGHIJKL":
             sheet.column_dimensions[col].width = 16
+    if "Disagreements" in wb.sheetnames:
+        widths = {"A": 10, "C": 60, "G": 60, "I": 18}
+        for col, width in widths.items():
+            wb["Disagreements"].column_dimensions[col].width = width
     wb.save(path)
 
 

@@ -6,14 +6,16 @@ each with both sides: decision, exclusion reason, note and tags, as they stood w
 comparison was opened. `resolve` records the lead's final decision and rationale as a
 `Resolution`; `screening.final_decisions` then prefers it. The reviewers' own decisions are
 never changed, and every resolution (a record resolved again keeps the earlier ones) is in the
-audit log with both original decisions.
+audit log with both original decisions. `DisagreementList.summary` counts the resolved and
+unresolved disagreements and the final decisions; `disagreement_list` builds the list inside an
+open session (the agreement report uses it for its resolution section).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +32,7 @@ from realist.db.models import (
     as_utc,
     utcnow,
 )
-from realist.domain import Role, Stage
+from realist.domain import Decision, Role, Stage
 from realist.errors import BlindedError, InvalidInputError, NotFoundError
 from realist.services import audit, visibility
 from realist.services.agreement_service import (
@@ -123,6 +125,36 @@ class RecordPair:
 
 
 @dataclass(frozen=True)
+class ResolutionSummary:
+    """How far the disagreements of a comparison are resolved, and to what."""
+
+    disagreements: int
+    resolved: int
+    unresolved: int
+    # final decision -> how many resolved disagreements have it: include and exclude always
+    # (perhaps 0), then maybe and anything else when used
+    final: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """'resolved 7 of 9: 4 include, 3 exclude', 'resolved 0 of 2' or 'no disagreements'."""
+        if not self.disagreements:
+            return "no disagreements"
+        text = f"resolved {self.resolved} of {self.disagreements}"
+        kinds = [f"{n} {decision}" for decision, n in self.final.items() if n]
+        return text + (": " + ", ".join(kinds) if kinds else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: `disagreements`, `resolved`, `unresolved`, `final_decisions`, `summary`."""
+        return {
+            "disagreements": self.disagreements,
+            "resolved": self.resolved,
+            "unresolved": self.unresolved,
+            "final_decisions": dict(self.final),
+            "summary": self.describe(),
+        }
+
+
+@dataclass(frozen=True)
 class DisagreementList:
     """The records of a comparison where the two reviewers differ (or all of them)."""
 
@@ -132,7 +164,25 @@ class DisagreementList:
 
     @property
     def unresolved(self) -> int:
+        """Disagreements without a resolution."""
         return sum(1 for i in self.items if i.differs and i.resolution is None)
+
+    @property
+    def differing(self) -> tuple[RecordPair, ...]:
+        """The items whose two decisions differ (all of them unless agreements were asked for)."""
+        return tuple(i for i in self.items if i.differs)
+
+    def summary(self) -> ResolutionSummary:
+        """The disagreements, how many are resolved and unresolved, and the final decisions
+        (the resolution that stands on each)."""
+        final = {Decision.INCLUDE.value: 0, Decision.EXCLUDE.value: 0}
+        resolved = 0
+        for item in self.differing:
+            if item.resolution is not None:
+                resolved += 1
+                final[item.resolution.decision] = final.get(item.resolution.decision, 0) + 1
+        n = len(self.differing)
+        return ResolutionSummary(n, resolved, n - resolved, final)
 
     def to_dict(self) -> dict[str, Any]:
         cmp = self.comparison
@@ -228,10 +278,16 @@ def _info(row: Resolution, by: str | None) -> ResolutionInfo:
 
 
 def _pairs(
-    s: Session, ws: Workspace, cmp: Comparison, only: Sequence[int] | None = None
+    s: Session,
+    ws: Workspace,
+    cmp: Comparison,
+    only: Collection[int] | None = None,
+    work: dict[int, tuple[Side, Side]] | None = None,
 ) -> tuple[list[RecordPair], int]:
-    work = compared_work(s, ws, cmp)
-    ids = [r for r in work if only is None or r in only]
+    if work is None:
+        work = compared_work(s, ws, cmp)
+    wanted = None if only is None else set(only)
+    ids = [r for r in work if wanted is None or r in wanted]
     history = _history(s, ws, ids, cmp.stage)
     records = (
         {rec.id: rec for rec in s.scalars(select(Record).where(Record.id.in_(ids)))} if ids else {}
@@ -269,9 +325,29 @@ def disagreements(
     compared record with `include_agreements`), both sides and any resolution, by record id."""
     with ws.store.read() as s:
         cmp = select_comparison(s, ws, reviewers=reviewers, stage=stage, sample_id=sample_id)
-        pairs, compared = _pairs(s, ws, cmp)
-        items = tuple(p for p in pairs if include_agreements or p.differs)
-        return DisagreementList(cmp, items, compared)
+        return disagreement_list(s, ws, cmp, include_agreements=include_agreements)
+
+
+def disagreement_list(
+    s: Session,
+    ws: Workspace,
+    cmp: Comparison,
+    *,
+    work: dict[int, tuple[Side, Side]] | None = None,
+    include_agreements: bool = False,
+) -> DisagreementList:
+    """`disagreements` inside an open session, for a comparison already selected (and so
+    already checked against blinding by `select_comparison`). `work` is the comparison's
+    `compared_work` when the caller has it already."""
+    if work is None:
+        work = compared_work(s, ws, cmp)
+    only = (
+        None
+        if include_agreements
+        else [r for r, (a, b) in work.items() if a.decision != b.decision]
+    )
+    pairs, compared = _pairs(s, ws, cmp, only, work)
+    return DisagreementList(cmp, tuple(pairs), compared)
 
 
 def side_by_side(
