@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -223,13 +224,16 @@ class ExportScreen(Screen[None]):
 
     def request(self) -> ExportRequest:
         """The ExportRequest the form describes (raises RealistError on bad input)."""
-        from exporters.api import ExportRequest
+        from exporters.api import EXPORTS, ExportRequest
         from realist.errors import InvalidInputError
 
         fmt = self.query_one("#export-format", Select).value
         path_text = self.query_one("#export-path", Input).value.strip()
         if not path_text:
             raise InvalidInputError("say where to save the export")
+        if path_text.endswith(("/", os.sep)) and not EXPORTS[self.what].directory:
+            # Path() drops the separator: "out/" would become a file called out.
+            raise InvalidInputError(f"{path_text} is a folder; give a file name")
         cluster_text = self.query_one("#export-cluster", Input).value.strip()
         view = self.query_one("#export-view", Select).value
         source = self.query_one("#export-source", Select).value
@@ -282,6 +286,7 @@ class ExportScreen(Screen[None]):
         self.running = False
         result = self.query_one("#export-result", Static)
         if message.error:
+            self.query_one(ProgressBar).update(progress=0)  # not left part-full by a failure
             result.update(f"[b red]Not exported[/b red]\n{escape(message.error)}")
             self.notify(message.error, title="Export failed", severity="error", timeout=10)
             return
