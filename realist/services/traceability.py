@@ -115,10 +115,15 @@ class SupportedCmoc:
     cited: bool
     roles: tuple[str, ...]  # parts of the CMOC the document's excerpts support
     excerpts: int
+    # The document's excerpts linked to the CMOC, each with the part it supports (and its page):
+    # C, then M, then O, each in text order.
+    evidence: tuple[EvidenceItem, ...] = ()
 
 
 @dataclass(frozen=True)
 class DocumentTrace:
+    """A document with its tags and the CMOCs it supports."""
+
     study: StudySummary
     tags: tuple[str, ...]
     tag_labels: tuple[str, ...]
@@ -239,7 +244,8 @@ def cmoc_trace(ws: Workspace, label: str | int) -> CmocTrace:
 
 
 def document_trace(ws: Workspace, document: str | int) -> DocumentTrace:
-    """The CMOCs a document supports (cited, or through its excerpts), with its tags."""
+    """The CMOCs a document supports (cited, or through its excerpts), with its tags; for each
+    CMOC, the document's excerpts linked to it as evidence for its C, M or O (with pages)."""
     with ws.store.read() as s:
         doc = find_document(s, ws, document)
         labels = _tag_labels(s, ws.review_id)
@@ -249,13 +255,19 @@ def document_trace(ws: Workspace, document: str | int) -> DocumentTrace:
         )
         roles: dict[int, set[str]] = defaultdict(set)
         excerpts: dict[int, set[int]] = defaultdict(set)
-        for cmoc_id, role, excerpt_id in s.execute(
-            select(CmocEvidence.cmoc_id, CmocEvidence.role, CmocEvidence.excerpt_id)
+        rows = s.execute(
+            select(CmocEvidence, Excerpt)
             .join(Excerpt, Excerpt.id == CmocEvidence.excerpt_id)
             .where(Excerpt.document_id == doc.id)
-        ):
-            roles[cmoc_id].add(role)
-            excerpts[cmoc_id].add(excerpt_id)
+            .order_by(CmocEvidence.role, Excerpt.start, Excerpt.end, Excerpt.id)
+        ).all()
+        linked = list({ex.id: ex for _ev, ex in rows}.values())
+        by_excerpt = {v.id: v for v in excerpt_views(s, ws, linked)}
+        evidence: dict[int, list[EvidenceItem]] = defaultdict(list)
+        for ev, ex in rows:
+            roles[ev.cmoc_id].add(ev.role)
+            excerpts[ev.cmoc_id].add(ex.id)
+            evidence[ev.cmoc_id].append(EvidenceItem(ev.role, ev.note, by_excerpt[ex.id]))
         ids = cited | set(roles)
         cmocs = s.scalars(
             select(Cmoc).where(Cmoc.id.in_(ids)).order_by(Cmoc.position, Cmoc.id)
@@ -274,6 +286,7 @@ def document_trace(ws: Workspace, document: str | int) -> DocumentTrace:
                     cited=c.id in cited,
                     roles=tuple(r for r in "CMO" if r in roles.get(c.id, set())),
                     excerpts=len(excerpts.get(c.id, set())),
+                    evidence=tuple(evidence.get(c.id, [])),
                 )
             )
         codes = tags.codes[doc.id]

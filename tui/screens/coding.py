@@ -39,6 +39,7 @@ from realist.services.context import Workspace
 from realist.services.excerpts import DocumentForCoding, ExcerptView
 from realist.services.fulltext import FullTextView, attach_file, current_full_text
 from realist.services.theory import programme_theory
+from realist.services.traceability import document_trace
 from tui.registry import destination
 from tui.screens.cmoc_pickers import ROLE_NAMES, CmocPickerScreen, PickedCmoc
 from tui.screens.cmoc_rationale import TextPromptScreen
@@ -48,6 +49,7 @@ from tui.screens.coding_confirm import ConfirmScreen
 from tui.screens.coding_document import DocumentView, Highlight
 from tui.screens.coding_excerpt import ExcerptFormScreen
 from tui.screens.coding_picker import CodePickerScreen
+from tui.screens.document_trace import DocumentTraceScreen
 
 
 def _flat(text: str, width: int) -> str:
@@ -109,16 +111,18 @@ class CodingScreen(Screen[None]):
         "shift+arrows, or press space to drop a mark and move (space again stops), or drag with "
         "the mouse; then press c to code it. Highlighted spans are excerpts (yours in yellow, "
         "other coders' in blue); with the cursor in one, e edits its memo and relevance/rigour "
-        "judgements, c changes its codes, l links it to a CMOC as evidence. In the code tree, "
-        "enter lists every excerpt under that code and its children, across documents; enter on "
-        "an excerpt jumps to it. With the code tree focused (t): a adds a child code, r renames, "
-        "m moves it under another code, M merges it into another, delete deletes it (re-coding "
-        "its excerpts; its child codes move up a level)."
+        "judgements, c changes its codes, l links it to a CMOC as evidence; s lists the CMOCs "
+        "the document supports (cited, or through its excerpts as C, M or O evidence). In the "
+        "code tree, enter lists every excerpt under that code and its children, across "
+        "documents; enter on an excerpt jumps to it. With the code tree focused (t): a adds a "
+        "child code, r renames, m moves it under another code, M merges it into another, delete "
+        "deletes it (re-coding its excerpts; its child codes move up a level)."
     )
     BINDINGS = [
         Binding("c", "code", "Code"),
         Binding("e", "edit_excerpt", "Memo/judge"),
         Binding("l", "link_cmoc", "Link to CMOC"),
+        Binding("s", "supported_cmocs", "CMOCs the document supports", show=False),
         Binding("x", "delete_excerpt", "Delete excerpt"),
         Binding("n", "next_excerpt", "Next excerpt", show=False),
         Binding("p", "previous_excerpt", "Previous excerpt", show=False),
@@ -528,6 +532,23 @@ class CodingScreen(Screen[None]):
             self.reload_excerpts(keep=current.id)
 
         self.app.push_screen(CmocPickerScreen(f"Link excerpt #{current.id} to a CMOC", cmocs), link)
+
+    def action_supported_cmocs(self) -> None:
+        """Show the CMOCs the open document supports (the highlighted one in the list, when the
+        document list has focus), with the excerpts behind each."""
+        box = self.query_one("#coding-docs", OptionList)
+        target = self.doc
+        if box.has_focus and box.highlighted is not None and box.highlighted < len(self.docs):
+            target = self.docs[box.highlighted]
+        if target is None:
+            self.notify("open a document first", severity="warning")
+            return
+        try:
+            trace = document_trace(self.ws, target.id)
+        except RealistError as exc:
+            self._fail(exc)
+            return
+        self.app.push_screen(DocumentTraceScreen(trace))
 
     def action_delete_excerpt(self) -> None:
         current = self.current

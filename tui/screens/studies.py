@@ -9,9 +9,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from realist.errors import RealistError
 from realist.services.context import Workspace
 from realist.services.theory import StudySummary, list_studies
+from realist.services.traceability import document_trace
 from tui.registry import destination
+from tui.screens.document_trace import DocumentTraceScreen
 
 
 def study_detail(st: StudySummary) -> str:
@@ -50,9 +53,14 @@ class StudiesScreen(Screen[None]):
     HELP = (
         "The documents the review includes, as cited. Move with the arrow keys; the pane on the "
         "right shows the full reference, what the review states about the document and which "
-        "CMOCs cite it."
+        "CMOCs cite it. s lists every CMOC the highlighted document supports, whether the CMOC "
+        "cites it or one of its coded excerpts is linked as evidence for a context, mechanism or "
+        "outcome."
     )
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("s", "supported_cmocs", "CMOCs supported"),
+    ]
 
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
@@ -84,6 +92,19 @@ class StudiesScreen(Screen[None]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show(event.cursor_row)
+
+    def action_supported_cmocs(self) -> None:
+        """Show the CMOCs the highlighted study supports, with the excerpts behind each."""
+        row = self.query_one(DataTable).cursor_row
+        if not 0 <= row < len(self.studies):
+            self.notify("no study here", severity="warning")
+            return
+        try:
+            trace = document_trace(self.ws, self.studies[row].id)
+        except RealistError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.app.push_screen(DocumentTraceScreen(trace))
 
 
 @destination("s", "Studies", "included documents and the CMOCs citing them", order=60)
