@@ -296,6 +296,11 @@ def produce(ws: Workspace, req: ExportRequest) -> bytes:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder."""
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise InvalidInputError(f"cannot write {path}: {folder} is a file, not a folder")
+            break
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -147,3 +147,23 @@ def test_without_dot(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     for name in ("t.dot", "t.graphml", "t.gexf", "t.json"):
         assert run(db, "theory", "-o", str(tmp_path / name)).exit_code == 0, name
     assert run(db, "prisma", "-o", str(tmp_path / "p.md")).exit_code == 0
+
+
+def test_a_folder_for_a_one_file_export_is_refused_and_nothing_written(
+    db: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    r = run(db, "cmocs", "--format", "csv", "-o", f"{out}/")
+    assert r.exit_code == 2
+    assert "is a folder; give a file name" in r.output
+    assert not out.exists(), "no file named like the folder"
+
+
+def test_a_file_in_the_way_of_the_folder_is_one_clear_error(db: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep me")
+    r = run(db, "cmocs", "-o", str(blocker / "sub" / "c.csv"))
+    assert r.exit_code == 1
+    assert f"{blocker} is a file, not a folder" in r.output
+    assert "Errno" not in r.output and "Traceback" not in r.output
+    assert blocker.read_text() == "keep me"

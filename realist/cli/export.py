@@ -7,6 +7,7 @@ module level.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +81,11 @@ def _run(state: CliState, what: str, output: str, fmt: str | None, **options: An
             raise click.UsageError("with `-o -` give --format")
         if fmt in BINARY - {"svg", "graphml", "gexf"}:
             raise click.UsageError(f"{fmt} is binary; write it to a file with -o FILE")
+    elif output.endswith(("/", os.sep)):
+        # Path() drops the slash, and the export would become a file named like the folder
+        raise click.UsageError(
+            f"{output} is a folder; give a file name, e.g. -o {output}{what}.{fmt or 'csv'}"
+        )
     chosen = fmt or infer_format(output, what)
     req = ExportRequest(what=what, fmt=chosen, path=Path(output), **options)
     _write(state, req, output == "-")
