@@ -227,7 +227,9 @@ def test_kill_during_exports_never_leaves_a_partial_file_under_its_name(tmp_path
     done = tmp_path / "complete"
     reference_run("export", f"sqlite:///{base}", str(done), "1")
     reference = {p.name: p.read_bytes() for p in done.iterdir() if not p.name.endswith(".partial")}
-    assert {"duplicates.csv", "review.yaml", "records.yaml"} <= set(reference)
+    assert {"duplicates.csv", "review.yaml", "records.yaml", "studies.md", "rameses.csv"} <= set(
+        reference
+    )
     rng = random.Random(3)
     for k in range(KILLS):
         target = tmp_path / f"export-{k}"
@@ -317,6 +319,7 @@ def _report(label: str) -> Any:
 
 def main(argv: list[str]) -> None:
     """The child: run one action, printing a line after each piece of committed work."""
+    from exporters.api import ExportRequest, run_export
     from realist.services import dedup_service, imports, screening
     from realist.yamlio.writer import dump_review
 
@@ -334,6 +337,10 @@ def main(argv: list[str]) -> None:
             print(f"P export csv {i}", flush=True)
             dump_review(ws.store, ws.review_id, target)
             print(f"P export yaml {i}", flush=True)
+            for what, fmt in (("studies", "md"), ("rameses", "csv")):
+                # the export commands' own path (exporters.api.write_atomic)
+                run_export(ws, ExportRequest(what=what, fmt=fmt, path=target / f"{what}.{fmt}"))
+                print(f"P export {what} {i}", flush=True)
     elif action == "decide":
         with ws.store.read() as s:
             ids = list(s.scalars(select(Record.id).order_by(Record.id)))
