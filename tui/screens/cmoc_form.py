@@ -15,7 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from realist.domain import CmocStatus, Direction
-from realist.services.cmoc_edit import ClusterInfo, generate_statement
+from realist.errors import RealistError
+from realist.services.cmoc_edit import ClusterInfo, create_cmoc, generate_statement
+from realist.services.context import Workspace
 from realist.services.theory import CmocView
 from tui.screens.coding_picker import MODAL_CSS
 
@@ -32,6 +34,23 @@ HEIGHTS = {"statement": 5, "plain_summary": 4, "notes": 3}
 
 # save(fields, rationale) -> an error message, or None when saved
 SaveFn = Callable[[dict[str, Any], str], str | None]
+
+
+def creating(ws: Workspace, saved: dict[str, str]) -> SaveFn:
+    """The save function of a "new CMOC" form: creates the CMOC through the service and puts
+    its label under `saved["label"]`; a refusal (a clash of ids, a role) is the error shown."""
+
+    def save(fields: dict[str, Any], why: str) -> str | None:
+        values = dict(fields)
+        label = values.pop("id", "")
+        try:
+            view = create_cmoc(ws, label, rationale=why or None, **values)
+        except RealistError as exc:
+            return str(exc)
+        saved["label"] = view.label
+        return None
+
+    return save
 
 
 class CmocFormScreen(ModalScreen[bool]):

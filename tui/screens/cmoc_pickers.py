@@ -1,6 +1,7 @@
 """Modal pickers for building the programme theory: a CMOC (to link an excerpt to, or to link
 another CMOC to) and an excerpt (to link to a CMOC), each followed by one key for the role
-(context, mechanism, outcome) or the kind of link."""
+(context, mechanism, outcome) or the kind of link. Linking an excerpt, the CMOC picker can also
+offer "new CMOC…": the caller then opens the CMOC form and links the excerpt to what it creates."""
 
 from __future__ import annotations
 
@@ -27,8 +28,22 @@ LINK_KEYS = {"l": "leads_to", "s": "supports", "x": "conflicts"}
 
 @dataclass(frozen=True)
 class PickedCmoc:
+    """The CMOC chosen and the role or link kind; `new` when "new CMOC…" was chosen (the label
+    is then empty: the caller creates the CMOC)."""
+
     label: str
     choice: str  # an evidence role (C/M/O) or a link kind
+    new: bool = False
+
+
+class NewCmocEntry:
+    """The "new CMOC…" line of the CMOC picker (one instance, `NEW_CMOC`)."""
+
+    PROMPT = "+    new CMOC… (create it in the form, then link)"
+    HAYSTACK = "new cmoc"
+
+
+NEW_CMOC = NewCmocEntry()
 
 
 @dataclass(frozen=True)
@@ -157,12 +172,18 @@ class CmocPickerScreen(_TwoStepPicker):
     HELP = (
         "Type to filter the CMOCs by id, cluster or words of their statement; enter chooses the "
         "highlighted one. Then press c, m or o to link the excerpt as evidence for the CMOC's "
-        "context, mechanism or outcome (or l, s, x for a leads-to, supports or conflicts link)."
+        "context, mechanism or outcome (or l, s, x for a leads-to, supports or conflicts link). "
+        "Linking an excerpt, the last line (or ctrl+n) is “new CMOC…”: choose it and the role, "
+        "fill in the CMOC form, and the excerpt is linked to the new CMOC."
     )
+    BINDINGS = [Binding("ctrl+n", "new_cmoc", "New CMOC, then link")]
 
-    def __init__(self, title: str, cmocs: list[CmocView], *, links: bool = False) -> None:
+    def __init__(
+        self, title: str, cmocs: list[CmocView], *, links: bool = False, allow_new: bool = False
+    ) -> None:
         super().__init__(title)
-        self.items = list(cmocs)
+        self.allow_new = allow_new
+        self.items = [*cmocs, NEW_CMOC] if allow_new else list(cmocs)
         self.CHOICES = dict(LINK_KEYS if links else ROLE_KEYS)
         self.CHOICE_NAMES = (
             {"l": "leads to", "s": "supports", "x": "conflicts with"}
@@ -170,16 +191,37 @@ class CmocPickerScreen(_TwoStepPicker):
             else {"c": "context", "m": "mechanism", "o": "outcome"}
         )
 
+    def _hint(self) -> str:
+        extra = " · ctrl+n new CMOC" if self.allow_new else ""
+        return f"type to filter · enter choose{extra} · esc cancel"
+
     def prompt(self, item: object) -> str:
+        if isinstance(item, NewCmocEntry):
+            return item.PROMPT
         assert isinstance(item, CmocView)
         return f"{item.label:<4} {_flat(item.outcome or item.statement, 70)}"
 
     def haystack(self, item: object) -> str:
+        if isinstance(item, NewCmocEntry):
+            return item.HAYSTACK
         assert isinstance(item, CmocView)
         return f"{item.label} {item.cluster_name or ''} {item.statement}"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+n only where "new CMOC…" is offered and before the role is asked."""
+        if action == "new_cmoc":
+            return self.allow_new and self.picked is None
+        return True
+
+    def action_new_cmoc(self) -> None:
+        """Choose "new CMOC…" whatever the filter shows; the role key comes next."""
+        self._pick(self.items.index(NEW_CMOC))
+
     def finish(self, index: int, choice: str) -> None:
         item = self.items[index]
+        if isinstance(item, NewCmocEntry):
+            self.dismiss(PickedCmoc("", choice, new=True))
+            return
         assert isinstance(item, CmocView)
         self.dismiss(PickedCmoc(item.label, choice))
 

@@ -20,7 +20,7 @@ from realist.services.context import Workspace
 from realist.services.theory import ClusterView, CmocView, programme_theory
 from realist.services.traceability import CmocTrace, cmoc_trace
 from tui.registry import destination
-from tui.screens.cmoc_form import CmocFormScreen
+from tui.screens.cmoc_form import CmocFormScreen, creating
 from tui.screens.cmoc_history import CmocHistoryScreen
 from tui.screens.cmoc_pickers import (
     ROLE_NAMES,
@@ -266,15 +266,6 @@ class CmocBrowserScreen(Screen[None]):
     def action_new(self) -> None:
         saved: dict[str, str] = {}
 
-        def save(fields: dict[str, Any], why: str) -> str | None:
-            label = fields.pop("id", "")
-            try:
-                view = cmoc_edit.create_cmoc(self.ws, label, rationale=why or None, **fields)
-            except RealistError as exc:
-                return str(exc)
-            saved["label"] = view.label
-            return None
-
         def done(ok: bool | None) -> None:
             if ok:
                 self.notify(f"CMOC {saved['label']} created")
@@ -284,7 +275,7 @@ class CmocBrowserScreen(Screen[None]):
             CmocFormScreen(
                 "New CMOC",
                 cmoc_edit.list_clusters(self.ws),
-                save,
+                creating(self.ws, saved),
                 cluster=self.selected_cluster(),
             ),
             done,

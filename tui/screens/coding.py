@@ -41,6 +41,7 @@ from realist.services.fulltext import FullTextView, attach_file, current_full_te
 from realist.services.theory import programme_theory
 from realist.services.traceability import document_trace
 from tui.registry import destination
+from tui.screens.cmoc_form import CmocFormScreen, creating
 from tui.screens.cmoc_pickers import ROLE_NAMES, CmocPickerScreen, PickedCmoc
 from tui.screens.cmoc_rationale import TextPromptScreen
 from tui.screens.coding_agreement import AgreementScreen
@@ -111,7 +112,8 @@ class CodingScreen(Screen[None]):
         "shift+arrows, or press space to drop a mark and move (space again stops), or drag with "
         "the mouse; then press c to code it. Highlighted spans are excerpts (yours in yellow, "
         "other coders' in blue); with the cursor in one, e edits its memo and relevance/rigour "
-        "judgements, c changes its codes, l links it to a CMOC as evidence; s lists the CMOCs "
+        "judgements, c changes its codes, l links it to a CMOC as evidence (or, with “new CMOC…” "
+        "in the picker, to a CMOC made there and then); s lists the CMOCs "
         "the document supports (cited, or through its excerpts as C, M or O evidence). In the "
         "code tree, enter lists every excerpt under that code and its children, across "
         "documents; enter on an excerpt jumps to it. With the code tree focused (t): a adds a "
@@ -520,18 +522,44 @@ class CodingScreen(Screen[None]):
         def link(picked: object) -> None:
             if not isinstance(picked, PickedCmoc):
                 return
-            try:
-                cmoc_edit.link_evidence(self.ws, picked.label, current.id, picked.choice)
-            except RealistError as exc:
-                self._fail(exc)
-                return
-            self.notify(
-                f"excerpt #{current.id} is evidence for the {ROLE_NAMES[picked.choice]} of "
-                f"CMOC {picked.label}"
-            )
-            self.reload_excerpts(keep=current.id)
+            if picked.new:
+                self._new_cmoc_for(current, picked.choice)
+            else:
+                self._link(current, picked.label, picked.choice)
 
-        self.app.push_screen(CmocPickerScreen(f"Link excerpt #{current.id} to a CMOC", cmocs), link)
+        self.app.push_screen(
+            CmocPickerScreen(f"Link excerpt #{current.id} to a CMOC", cmocs, allow_new=True),
+            link,
+        )
+
+    def _link(self, excerpt: ExcerptView, label: str, role: str) -> None:
+        """Link `excerpt` to CMOC `label` as evidence for `role` (C, M or O) and say so."""
+        try:
+            cmoc_edit.link_evidence(self.ws, label, excerpt.id, role)
+        except RealistError as exc:
+            self._fail(exc)
+            return
+        self.notify(f"excerpt #{excerpt.id} is evidence for the {ROLE_NAMES[role]} of CMOC {label}")
+        self.reload_excerpts(keep=excerpt.id)
+
+    def _new_cmoc_for(self, excerpt: ExcerptView, role: str) -> None:
+        """Open the CMOC form for a new CMOC; once it is created, link `excerpt` to it as
+        evidence for `role`. Cancelling the form creates and links nothing."""
+        saved: dict[str, str] = {}
+
+        def done(ok: bool | None) -> None:
+            if ok and "label" in saved:
+                self.notify(f"CMOC {saved['label']} created")
+                self._link(excerpt, saved["label"], role)
+
+        self.app.push_screen(
+            CmocFormScreen(
+                f"New CMOC: excerpt #{excerpt.id} becomes evidence for its {ROLE_NAMES[role]}",
+                cmoc_edit.list_clusters(self.ws),
+                creating(self.ws, saved),
+            ),
+            done,
+        )
 
     def action_supported_cmocs(self) -> None:
         """Show the CMOCs the open document supports (the highlighted one in the list, when the
