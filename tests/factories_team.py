@@ -20,6 +20,7 @@ from realist.db.store import Store
 from realist.services import (
     cmoc_edit,
     codes,
+    criteria,
     decisions_import,
     dedup_service,
     duplicates_queue,
@@ -206,6 +207,9 @@ class Ctx:
     def excerpt(self) -> int:
         return excerpts.create_excerpt(self.lead, self.doc_ref, *self.span, [self.code()]).id
 
+    def criterion(self) -> int:
+        return criteria.add_criterion(self.lead, "inclusion", f"prepared {self.next()}").id
+
     def cmoc(self) -> str:
         label = f"P{self.next()}"
         cmoc_edit.create_cmoc(self.lead, label, context="c", mechanism="m", outcome="o")
@@ -355,6 +359,23 @@ WRITE_PATHS: list[WritePath] = [
         lambda ws, c: resolution.resolve(
             ws, c.decided_record(), "include", "agreed after talking", stage="title_abstract"
         ),
+    ),
+    _wp(
+        "add a criterion",
+        "lead",
+        lambda ws, c: criteria.add_criterion(ws, "exclusion", f"criterion {c.next()}", number=1),
+    ),
+    _wp(
+        "edit a criterion",
+        "lead",
+        lambda ws, c: criteria.edit_criterion(
+            ws, c.criterion(), expected_version=1, text=f"edited {c.next()}", number=1
+        ),
+    ),
+    _wp(
+        "remove a criterion",
+        "lead",
+        lambda ws, c: criteria.remove_criterion(ws, c.criterion(), expected_version=1),
     ),
     _wp("add a reviewer", "lead", lambda ws, c: reviewers.add_reviewer(ws, f"new{c.next()}")),
     _wp(

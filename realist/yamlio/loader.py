@@ -1,7 +1,9 @@
 """Load YAML files into the database: all files in one transaction, or nothing.
 
 Objects are matched on their natural keys (tag code, study ref, CMOC id, cluster number, reviewer
-name) and updated in place; objects absent from a file are kept, never deleted silently.
+name) and updated in place; objects absent from a file are kept, never deleted silently. The
+eligibility criteria are the exception: a review file sets them whole (unchanged criteria keep
+their identity; each one removed is audited, see `realist.services.criteria.replace_criteria`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from realist.db.models import (
     CmocDocument,
     CmocLink,
     CmocRevision,
-    Criterion,
     Document,
     ExclusionReason,
     RamesesItem,
@@ -33,6 +34,7 @@ from realist.db.store import Store
 from realist.domain import Role
 from realist.services import audit
 from realist.services.context import Workspace
+from realist.services.criteria import replace_criteria
 from realist.yamlio.reader import YamlDocument, YamlError, read_yaml
 from realist.yamlio.schema import validate_document
 
@@ -115,6 +117,11 @@ def load_paths(
                     ("kind",), f"loading kind {kind!r} is not supported by this version"
                 )
             counts = applier(s, review, doc, body)
+            if kind == "review" and body["criteria"] is not None:
+                # Criteria become exactly the file's; unchanged ones keep their identity so
+                # edits under way elsewhere still save (realist.services.criteria).
+                n = replace_criteria(s, work, body["criteria"], source=Path(doc.file).name)
+                counts = {"criteria": n, **counts}
             if body.get("source"):
                 review.sources = {**(review.sources or {}), kind: body["source"]}
             summary.files.append(LoadedFile(doc.file, kind, counts))
@@ -126,7 +133,8 @@ def _find_or_create_review(
     s: Session, review_id: int | None, docs: list[tuple[str, YamlDocument, dict[str, Any]]]
 ) -> Review:
     # Loads lock the review row: two sessions loading at once run one after the other, so a
-    # file's criteria (replaced whole) never mix with another's (PostgreSQL; SQLite serialises).
+    # file's criteria (set whole) never mix with another's (PostgreSQL; SQLite serialises).
+    # Criteria edits take the same lock (realist.services.criteria).
     if review_id is not None:
         review = s.get(Review, review_id, with_for_update=True)
         if review is None:
@@ -162,14 +170,7 @@ def apply_review(
         "highlight": meta["highlight"],
     }
     counts: dict[str, int] = {}
-    if body["criteria"] is not None:
-        s.execute(delete(Criterion).where(Criterion.review_id == review.id))
-        n = 0
-        for kind in ("inclusion", "exclusion"):
-            for i, text in enumerate(body["criteria"][kind] or []):
-                s.add(Criterion(review_id=review.id, kind=kind, text=text, position=i))
-                n += 1
-        counts["criteria"] = n
+    # The criteria are set by `load_paths` (replace_criteria), which knows who is loading.
     existing_reasons = {
         r.code: r
         for r in s.scalars(select(ExclusionReason).where(ExclusionReason.review_id == review.id))
