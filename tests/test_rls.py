@@ -182,6 +182,7 @@ def test_blinding_is_per_stage_and_per_pair(team: TeamDb) -> None:
             ),
             {"rv": team.review_id, "r": rec[0], "a": who["A"]},
         )
+    screening.toggle_label(team.ws("A"), rec[1], "Rural setting", TA)  # a custom label of A's
     draw_sample(team.ws("LEAD"), "A", "B", rec[:2], stage="full_text")
     b = team.raw("B")
     stages = {
@@ -191,6 +192,11 @@ def test_blinding_is_per_stage_and_per_pair(team: TeamDb) -> None:
     assert stages == {TA}  # A's full-text work is hidden, title/abstract is not
     # Tags of A are hidden at every stage (a tag set at title/abstract stays on at full text).
     assert not rows(b, "SELECT stage FROM record_tags WHERE reviewer_id = :a", a=who["A"])
+    # ... and so are the audit entries about them and the custom labels A typed, while A's
+    # title/abstract decisions stay in the audit trail as they do in the table.
+    audit = rows(b, "SELECT action, details FROM audit_log WHERE reviewer_id = :a", a=who["A"])
+    assert {x.action for x in audit} == {"screening.decide"}
+    assert not rows(b, "SELECT 1 FROM audit_log WHERE details::text LIKE '%Rural setting%'")
     # The lead who drew the sample is never blinded, even when they are the second reviewer.
     draw_sample(team.ws("LEAD"), "A", "LEAD", rec[:2])
     assert (

@@ -10,10 +10,14 @@ from sqlalchemy import select
 
 from realist.db.models import AuditEntry, as_utc
 from realist.services.context import Workspace
-from realist.services.visibility import blinds
+from realist.services.visibility import LABEL_DEFINED, blinds
 
-# Actions whose entries carry a reviewer's screening work (decisions, reasons, notes, tags).
-SCREENING_ACTIONS = ("screening.", "agreement.resolve")
+# Actions whose entries carry a reviewer's screening work (decisions, reasons, notes, tags, the
+# custom labels they typed).
+SCREENING_ACTIONS = ("screening.", "agreement.resolve", LABEL_DEFINED)
+# ... of which those about tags: hidden at every stage, as the tags are (they are stage-less in
+# use, `realist.services.visibility`).
+TAG_ACTIONS = frozenset({"screening.tag", LABEL_DEFINED})
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ def _hidden(entry: AuditEntry, hidden: dict[int, set[str]]) -> bool:
     owners = {entry.reviewer_id}
     if entry.entity == "reviewer" and entry.entity_id and entry.entity_id.isdigit():
         owners.add(int(entry.entity_id))  # e.g. decisions imported for that reviewer by a lead
-    stage = (entry.details or {}).get("stage")
+    stage = None if entry.action in TAG_ACTIONS else (entry.details or {}).get("stage")
     for owner in owners:
         stages = hidden.get(owner or -1)
         if stages and (stage is None or stage in stages):

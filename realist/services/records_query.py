@@ -103,7 +103,7 @@ def filter_options(ws: Workspace) -> FilterOptions:
                 )
             )
         )
-        return FilterOptions(reviewers, tuple(tag_infos(s, ws.review_id)), sources)
+        return FilterOptions(reviewers, tuple(tag_infos(s, ws)), sources)
 
 
 def _like(text: str) -> str:

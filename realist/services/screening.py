@@ -297,10 +297,14 @@ def reason_infos(s: Session, review_id: int) -> list[ReasonInfo]:
     return [ReasonInfo(r.code, r.label, tuple(r.stages or ())) for r in rows]
 
 
-def tag_infos(s: Session, review_id: int) -> list[TagInfo]:
-    """The review's tags (PROGRESS, Plus, focus, custom labels), in their order."""
+def tag_infos(s: Session, ws: Workspace) -> list[TagInfo]:
+    """The review's tags (PROGRESS, Plus, focus, custom labels), in their order: those the
+    acting reviewer may see (a blind second reviewer is not shown the custom labels their first
+    reviewer defined, `visibility.hidden_labels`)."""
     rows = s.scalars(
-        select(TagDef).where(TagDef.review_id == review_id).order_by(TagDef.position, TagDef.id)
+        select(TagDef)
+        .where(TagDef.review_id == ws.review_id, visibility.label_visibility(s, ws))
+        .order_by(TagDef.position, TagDef.id)
     )
     return [TagInfo(t.code, t.label, t.group, t.key, t.description) for t in rows]
 
@@ -322,7 +326,7 @@ def screening_context(ws: Workspace) -> ScreeningContext:
             inclusion=tuple(c.text for c in criteria if c.kind == "inclusion"),
             exclusion=tuple(c.text for c in criteria if c.kind == "exclusion"),
             reasons=tuple(reason_infos(s, ws.review_id)),
-            tags=tuple(tag_infos(s, ws.review_id)),
+            tags=tuple(tag_infos(s, ws)),
             highlight=HighlightRules(
                 tuple(str(k) for k in hl.get("include") or ()),
                 tuple(str(k) for k in hl.get("exclude") or ()),
@@ -691,7 +695,8 @@ def toggle_label(
             )
             s.add(tag)
             s.flush()
-            audit.log(s, ws, "tag.define", "tag", tag.id, code=code, label=text, group="custom")
+            defined = {"code": code, "label": text, "group": TagGroup.CUSTOM.value}
+            audit.log(s, ws, visibility.LABEL_DEFINED, "tag", tag.id, **defined)
         return _toggle(s, ws, actor, record_id, tag, st)
 
 

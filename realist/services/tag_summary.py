@@ -211,7 +211,7 @@ def tag_summary(ws: Workspace) -> TagSummary:
     """Included documents counted by each tag of the review (PROGRESS, Plus, focus, custom)."""
     sets, provisional, from_records = included_tag_sets(ws)
     with ws.store.read() as s:
-        defs: list[TagInfo] = tag_infos(s, ws.review_id)
+        defs: list[TagInfo] = tag_infos(s, ws)
     counts: Counter[str] = Counter()
     for codes in sets:
         counts.update(codes)

@@ -16,8 +16,11 @@ with a raw SQL client:
   a reviewer or coder writes decisions, tags and audit entries only under their own reviewer id
   (WITH CHECK); while a sample S is blind (`S.comparison_opened_at IS NULL`), its second reviewer
   cannot read any decision of its first reviewer at S.stage, any tag of theirs, any resolution
-  at S.stage, nor the audit entries of that reviewer's screening: the rule of
+  at S.stage, nor the audit entries of that reviewer's screening (of their tags and the custom
+  labels they typed at any stage): the rule of
   `realist.services.visibility`, enforced for raw SQL clients too. Leads are never blinded.
+  (`tag_defs` is not under row-level security: the services hide a first reviewer's custom
+  labels from the second, but a raw SQL client can read the review's label names.)
 
 Everything is generated from the reviewers table as SQL (`plan_team`, `TeamPlan.sql()`), which the
 database owner reviews with `realist team setup --print` and applies with `--apply`
@@ -39,7 +42,9 @@ from realist.db.store import Store
 from realist.domain import Role
 from realist.errors import InvalidInputError, NotFoundError, RealistError
 from realist.services import audit
+from realist.services.audit_view import TAG_ACTIONS
 from realist.services.context import Workspace
+from realist.services.visibility import LABEL_DEFINED
 
 # --------------------------------------------------------------------------------------------
 # What each application role may do, table by table (SELECT on every table is granted to all).
@@ -336,15 +341,18 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
         "sm.first_reviewer_id = screening_decisions.reviewer_id", "screening_decisions.stage"
     )
     tag_blind = blind("sm.first_reviewer_id = record_tags.reviewer_id", None)
+    tag_actions = ", ".join(quote_literal(a) for a in sorted(TAG_ACTIONS))
     resolution_blind = blind("true", "resolutions.stage")
     # An audit entry is the first reviewer's when they acted, or when it is about them (a lead
-    # importing their decisions); hidden when it has no stage or the sample's stage.
+    # importing their decisions); hidden when it has no stage or the sample's stage, or when it
+    # is about tags (a tag toggled, a custom label typed: hidden at every stage, as tags are).
     audit_blind = (
         f"EXISTS (SELECT 1 FROM {sch}.samples sm WHERE sm.comparison_opened_at IS NULL "
         f"AND {second} "
         "AND (sm.first_reviewer_id = audit_log.reviewer_id OR (audit_log.entity = 'reviewer' "
         "AND audit_log.entity_id = sm.first_reviewer_id::text)) "
-        "AND (audit_log.details ->> 'stage' IS NULL OR sm.stage = audit_log.details ->> 'stage'))"
+        f"AND (audit_log.action IN ({tag_actions}) "
+        "OR audit_log.details ->> 'stage' IS NULL OR sm.stage = audit_log.details ->> 'stage'))"
     )
     write_own = [
         f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer} WITH CHECK ({own})",
@@ -368,8 +376,8 @@ def _statements(schema: str, groups: dict[Role, str], members: list[TeamMember])
         ],
         "audit_log": [
             f"CREATE POLICY realist_read ON {{t}} FOR SELECT TO {non_leads} "
-            f"USING ({own} OR NOT (action LIKE 'screening.%' OR action LIKE 'agreement.resolve%') "
-            f"OR NOT {audit_blind})",
+            f"USING ({own} OR NOT (action LIKE 'screening.%' OR action LIKE 'agreement.resolve%' "
+            f"OR action = {quote_literal(LABEL_DEFINED)}) OR NOT {audit_blind})",
             f"CREATE POLICY realist_insert_own ON {{t}} FOR INSERT TO {reviewer}, {coder} "
             f"WITH CHECK ({own})",
             f"CREATE POLICY realist_lead_insert ON {{t}} FOR INSERT TO {lead} WITH CHECK (true)",

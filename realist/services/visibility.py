@@ -4,7 +4,8 @@ Every read of screening decisions (with their reasons and notes), record tags an
 through `decision_visibility`: the queue, the progress counts, the record view, the records list
 and its filters and search, the final-decision expression behind PRISMA counts and tag summaries,
 the agreement report, and the exports built on them. `queue_scope` is the matching hook for what
-a reviewer is asked to screen.
+a reviewer is asked to screen, and `label_visibility` for which custom labels a listing of the
+review's tags shows.
 
 The rule (docs/agreement.md; the PostgreSQL row-level security of team mode applies the same):
 
@@ -15,6 +16,13 @@ The rule (docs/agreement.md; the PostgreSQL row-level security of team mode appl
   use: a tag set at title/abstract stays on the record at full text, and toggling it ignores the
   stage), and no `Resolution` at `S.stage` (a lead's resolution is informed by A's decision and
   would give it away).
+* Nor does B see the custom labels A defined while screening (`screening.toggle_label`, which
+  logs `tag.define` under A's name): a label's name gives away A's tagging as surely as the
+  tag does. Such a label is hidden unless someone whose tags B sees has put it on a record
+  (then it is their work too, and B would know it had A done nothing). Labels the review's
+  YAML defines (PROGRESS-Plus, gap / targeted, and any custom label set up there) have no
+  `tag.define` entry and are everyone's. The entries about A's tags (`tag.define`,
+  `screening.tag`) are hidden from B's audit trail at any stage, like the tags.
 * B's queue at `S.stage` is the sample's records.
 * Leads are never blinded, nor is A. Reviewers other than A and B are not blinded. A workspace
   with no acting reviewer (read-only use) is treated like a second reviewer of every blind
@@ -31,14 +39,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, inspect, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, inspect, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from realist.db.models import RecordTag, Resolution, Sample, SampleRecord, ScreeningDecision
-from realist.domain import Role, Stage
+from realist.db.models import (
+    AuditEntry,
+    RecordTag,
+    Resolution,
+    Sample,
+    SampleRecord,
+    ScreeningDecision,
+    TagDef,
+)
+from realist.domain import Role, Stage, TagGroup
 from realist.services.context import Workspace
 
 _CACHE_KEY = "realist.visibility.blinds"
+_LABELS_KEY = "realist.visibility.hidden_labels"
+#: The audit action `screening.toggle_label` logs when a reviewer types a new custom label.
+LABEL_DEFINED = "tag.define"
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,7 @@ def blinds(s: Session, ws: Workspace) -> tuple[Blind, ...]:
 def forget(s: Session) -> None:
     """Drop what this session remembers about blind samples (after drawing or opening one)."""
     s.info.pop(_CACHE_KEY, None)
+    s.info.pop(_LABELS_KEY, None)
 
 
 def hides(s: Session, ws: Workspace, reviewer_id: int, stage: Stage | str) -> bool:
@@ -91,6 +111,54 @@ def hides(s: Session, ws: Workspace, reviewer_id: int, stage: Stage | str) -> bo
 def blinded_stages(s: Session, ws: Workspace) -> set[str]:
     """The stages at which the acting reviewer screens a blind sample now."""
     return {b.stage for b in blinds(s, ws)}
+
+
+def hidden_labels(s: Session, ws: Workspace) -> frozenset[int]:
+    """The ids of the custom labels (`TagDef`s of group custom) hidden from the acting reviewer.
+
+    A label is hidden when a first reviewer whose work the acting reviewer may not see (see
+    `blinds`) defined it while screening (its `tag.define` audit entry names them; matched by
+    the label's code, which is unique in a review) and nobody whose tags the acting reviewer
+    sees has ever put it on a record. Empty whenever nothing is blind. Read once per session.
+    """
+    hidden = blinds(s, ws)
+    if not hidden:
+        return frozenset()
+    key = (ws.review_id, ws.actor.id if ws.actor else None)
+    cache: dict[Any, frozenset[int]] = s.info.setdefault(_LABELS_KEY, {})
+    if key in cache:
+        return cache[key]
+    firsts = sorted({b.first_reviewer_id for b in hidden})
+    t = RecordTag
+    # First the few custom labels that only hidden reviewers have used (record_tags is indexed
+    # by tag): a label A typed is on a record of A's from the start. Only then the audit log,
+    # to tell the labels A typed from those of the review's YAML.
+    candidates = dict(
+        s.execute(
+            select(TagDef.code, TagDef.id).where(
+                TagDef.review_id == ws.review_id,
+                TagDef.group == TagGroup.CUSTOM.value,
+                exists().where(t.tag_id == TagDef.id, t.reviewer_id.in_(firsts)),
+                not_(exists().where(t.tag_id == TagDef.id, decision_visibility(s, ws, t))),
+            )
+        ).all()
+    )
+    found: frozenset[int] = frozenset()
+    if candidates:
+        typed = {
+            str(details.get("code"))
+            for details in s.scalars(
+                select(AuditEntry.details).where(
+                    AuditEntry.review_id == ws.review_id,
+                    AuditEntry.action == LABEL_DEFINED,
+                    AuditEntry.reviewer_id.in_(firsts),
+                )
+            )
+            if isinstance(details, dict)
+        }
+        found = frozenset(int(i) for code, i in candidates.items() if code in typed)
+    cache[key] = found
+    return found
 
 
 def decision_visibility(s: Session, ws: Workspace, entity: Any) -> ColumnElement[bool]:
@@ -114,6 +182,17 @@ def decision_visibility(s: Session, ws: Workspace, entity: Any) -> ColumnElement
     if kind is Resolution:
         return entity.stage.not_in(sorted({b.stage for b in hidden}))  # type: ignore[no-any-return]
     raise TypeError(f"decision_visibility does not know {kind.__name__}")
+
+
+def label_visibility(s: Session, ws: Workspace) -> ColumnElement[bool]:
+    """The condition a `TagDef` must meet to be shown to `ws.actor`: not one of `hidden_labels`.
+
+    Add it to every query that lists the review's tags (the screening screen's tags and labels,
+    the records list's tag filter, the tag summary, a dump); looking a tag up by the code a
+    record carries needs no filter (the record's tags are filtered already).
+    """
+    labels = hidden_labels(s, ws)
+    return TagDef.id.not_in(sorted(labels)) if labels else true()
 
 
 def queue_scope(s: Session, ws: Workspace, stage: Stage | str) -> Select[Any] | None:

@@ -150,6 +150,13 @@ def review_document(s: Session, review: Review) -> dict[str, Any]:
             .order_by(ExclusionReason.position)
         )
     ]
+    tags = select(TagDef).where(TagDef.review_id == review.id).order_by(TagDef.position)
+    viewer = s.info.get(VIEWER)
+    if viewer is not None:
+        # a blind second reviewer's dump leaves out the custom labels their first reviewer typed
+        from realist.services.visibility import label_visibility
+
+        tags = tags.where(label_visibility(s, viewer))
     out["tags"] = [
         {
             "code": t.code,
@@ -158,9 +165,7 @@ def review_document(s: Session, review: Review) -> dict[str, Any]:
             "key": t.key,
             "description": t.description,
         }
-        for t in s.scalars(
-            select(TagDef).where(TagDef.review_id == review.id).order_by(TagDef.position)
-        )
+        for t in s.scalars(tags)
     ]
     out["reviewers"] = [
         {"name": r.name, "full_name": r.full_name, "role": r.role}
